@@ -1,0 +1,153 @@
+package message
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+const upperHex = "0123456789ABCDEF"
+
+func appendUpperHex(dst, src []byte) []byte {
+	for _, c := range src {
+		dst = append(dst, upperHex[c>>4], upperHex[c&0xF])
+	}
+	return dst
+}
+
+// ErrBadMsgID: a message id does not have the offset message id form.
+var ErrBadMsgID = errors.New("message: bad offset message id")
+
+// OffsetMsgID returns the offset message id of a record: store host address
+// (4 or 16 bytes), port (int32) and commit-log offset (int64) as upper-case
+// hex, 32 characters for IPv4 and 56 for IPv6. rocketmq-client-go v2.1.2
+// decodes only the IPv4 form.
+func OffsetMsgID(storeHost netip.AddrPort, physOffset int64) string {
+	var raw [28]byte
+	var b []byte
+	ad := storeHost.Addr()
+	if isV6(storeHost) {
+		a := ad.As16()
+		b = append(raw[:0], a[:]...)
+	} else {
+		var a [4]byte
+		if ad.IsValid() {
+			a = ad.Unmap().As4()
+		}
+		b = append(raw[:0], a[:]...)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(storeHost.Port()))
+	b = binary.BigEndian.AppendUint64(b, uint64(physOffset))
+	var out [56]byte
+	return string(appendUpperHex(out[:0], b))
+}
+
+// ParseOffsetMsgID decodes an offset message id of 32 (IPv4) or 56 (IPv6)
+// hex characters of either case into the store host and commit-log offset.
+func ParseOffsetMsgID(id string) (netip.AddrPort, int64, error) {
+	var raw [28]byte
+	n := len(id) / 2
+	if len(id) != 32 && len(id) != 56 {
+		return netip.AddrPort{}, 0, fmt.Errorf("%w: length %d", ErrBadMsgID, len(id))
+	}
+	for i := 0; i < n; i++ {
+		hi, ok1 := unhex(id[2*i])
+		lo, ok2 := unhex(id[2*i+1])
+		if !ok1 || !ok2 {
+			return netip.AddrPort{}, 0, fmt.Errorf("%w: not hex: %q", ErrBadMsgID, id)
+		}
+		raw[i] = hi<<4 | lo
+	}
+	al := n - 12
+	var addr netip.Addr
+	if al == 16 {
+		addr = netip.AddrFrom16([16]byte(raw[:16]))
+	} else {
+		addr = netip.AddrFrom4([4]byte(raw[:4]))
+	}
+	port := binary.BigEndian.Uint32(raw[al:])
+	if port > 0xFFFF {
+		return netip.AddrPort{}, 0, fmt.Errorf("%w: port %d", ErrBadMsgID, port)
+	}
+	off := int64(binary.BigEndian.Uint64(raw[al+4:]))
+	return netip.AddrPortFrom(addr, uint16(port)), off, nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// UniqIDGenerator makes UNIQ_KEY values in the layout of the Java client:
+// address (4 or 16 bytes), process id (int16), a per-process int32 (the Java
+// class-loader hash code), milliseconds since the start of the current month
+// in local time (int32) and a wrapping int16 counter, all as upper-case hex.
+// The first three parts are fixed when the generator is made. It is safe for
+// concurrent use.
+type UniqIDGenerator struct {
+	// Now returns the current time; nil means time.Now. Set it before the
+	// first call to Next.
+	Now func() time.Time
+
+	mu         sync.Mutex
+	prefix     []byte // upper-case hex of the fixed part
+	monthStart time.Time
+	nextMonth  time.Time
+	counter    uint16
+}
+
+// NewUniqIDGenerator returns a generator for ids made on the host with
+// address ip by process pid, with the per-process value salt. An invalid ip
+// is replaced by four bytes derived from the clock, as Java does when it
+// finds no address.
+func NewUniqIDGenerator(ip netip.Addr, pid int, salt int32) *UniqIDGenerator {
+	var fixed []byte
+	switch {
+	case !ip.IsValid():
+		fixed = binary.BigEndian.AppendUint32(nil, uint32(time.Now().UnixMilli()))
+	case ip.Is4() || ip.Is4In6():
+		a := ip.Unmap().As4()
+		fixed = a[:]
+	default:
+		a := ip.As16()
+		fixed = a[:]
+	}
+	fixed = binary.BigEndian.AppendUint16(fixed, uint16(pid))
+	fixed = binary.BigEndian.AppendUint32(fixed, uint32(salt))
+	return &UniqIDGenerator{prefix: appendUpperHex(nil, fixed)}
+}
+
+// Next returns a new id.
+func (g *UniqIDGenerator) Next() string {
+	now := time.Now
+	if g.Now != nil {
+		now = g.Now
+	}
+	t := now()
+	g.mu.Lock()
+	if g.nextMonth.IsZero() || !t.Before(g.nextMonth) || t.Before(g.monthStart) {
+		y, m, _ := t.Date()
+		g.monthStart = time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
+		g.nextMonth = g.monthStart.AddDate(0, 1, 0)
+	}
+	diff := int32(t.Sub(g.monthStart).Milliseconds())
+	c := g.counter
+	g.counter++
+	g.mu.Unlock()
+	var tail [6]byte
+	binary.BigEndian.PutUint32(tail[:], uint32(diff))
+	binary.BigEndian.PutUint16(tail[4:], c)
+	out := make([]byte, 0, len(g.prefix)+12)
+	out = append(out, g.prefix...)
+	return string(appendUpperHex(out, tail[:]))
+}

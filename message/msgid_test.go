@@ -1,0 +1,113 @@
+package message
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func TestOffsetMsgID(t *testing.T) {
+	tests := []struct {
+		host string
+		off  int64
+		id   string
+	}{
+		{"10.0.0.2:10911", 0x100, "0A00000200002A9F0000000000000100"},
+		{"127.0.0.1:10911", 1 << 40, "7F00000100002A9F0000010000000000"},
+		{"[fe80::2]:1", -1, "FE800000000000000000000000000002" + "00000001" + "FFFFFFFFFFFFFFFF"},
+	}
+	for _, tc := range tests {
+		h := netip.MustParseAddrPort(tc.host)
+		if got := OffsetMsgID(h, tc.off); got != tc.id {
+			t.Errorf("OffsetMsgID(%s, %d) = %s, want %s", tc.host, tc.off, got, tc.id)
+		}
+		gh, goff, err := ParseOffsetMsgID(tc.id)
+		if err != nil || gh != h || goff != tc.off {
+			t.Errorf("ParseOffsetMsgID(%s) = %s %d %v", tc.id, gh, goff, err)
+		}
+	}
+	for _, bad := range []string{"", "0A", "0A00000200002A9F000000000000010", "ZZ00000200002A9F0000000000000100", "0A000002FFFFFFFF0000000000000100"} {
+		if _, _, err := ParseOffsetMsgID(bad); !errors.Is(err, ErrBadMsgID) {
+			t.Errorf("ParseOffsetMsgID(%q) err = %v", bad, err)
+		}
+	}
+	// Lower case is accepted.
+	if _, off, err := ParseOffsetMsgID("0a00000200002a9f00000000000001ff"); err != nil || off != 0x1ff {
+		t.Errorf("lower case: %d %v", off, err)
+	}
+}
+
+func TestUniqIDGenerator(t *testing.T) {
+	now := time.Date(2024, 3, 5, 0, 0, 1, 500e6, time.UTC)
+	g := NewUniqIDGenerator(netip.MustParseAddr("192.168.0.1"), 0x1234, 0x0A0B0C0D)
+	g.Now = func() time.Time { return now }
+	// 4 days and 1.5 s after 2024-03-01 00:00 = 345 601 500 ms = 0x149975DC.
+	for i, want := range []string{
+		"C0A80001" + "1234" + "0A0B0C0D" + "149975DC" + "0000",
+		"C0A80001" + "1234" + "0A0B0C0D" + "149975DC" + "0001",
+	} {
+		if got := g.Next(); got != want {
+			t.Fatalf("id %d = %s, want %s", i, got, want)
+		}
+	}
+	// A new month restarts the millisecond count.
+	now = time.Date(2024, 4, 1, 0, 0, 0, 2e6, time.UTC)
+	if got, want := g.Next(), "C0A8000112340A0B0C0D"+"00000002"+"0002"; got != want {
+		t.Fatalf("after month change %s, want %s", got, want)
+	}
+	g6 := NewUniqIDGenerator(netip.MustParseAddr("::1"), 1, 0)
+	if id := g6.Next(); len(id) != 56 {
+		t.Fatalf("IPv6 id %s has %d characters", id, len(id))
+	}
+	if id := NewUniqIDGenerator(netip.Addr{}, 1, 0).Next(); len(id) != 32 {
+		t.Fatalf("no-IP id %s", id)
+	}
+}
+
+func TestJavaHashCode(t *testing.T) {
+	tests := []struct {
+		s    string
+		want int32
+	}{
+		{"", 0},
+		{"hello", 99162322},
+		{"Aa", 2112},
+		{"BB", 2112},
+		{"polygenelubricants", -2147483648},
+		{"\U0001F600", 1772899}, // surrogate pair D83D DE00
+		{"é", 233},
+		{"TagA", 2598919},
+	}
+	for _, tc := range tests {
+		if got := JavaHashCode(tc.s); got != tc.want {
+			t.Errorf("JavaHashCode(%q) = %d, want %d", tc.s, got, tc.want)
+		}
+		if got := javaHashCodeBytes([]byte(tc.s)); got != tc.want {
+			t.Errorf("javaHashCodeBytes(%q) = %d", tc.s, got)
+		}
+	}
+	if TagsCode("") != 0 || TagsCode("polygenelubricants") != -2147483648 {
+		t.Fatal("TagsCode")
+	}
+}
+
+func TestMessageHelpers(t *testing.T) {
+	m := &Message{Topic: "T"}
+	m.SetProperty(PropertyKeys, " a  b ")
+	m.SetProperty(PropertyTags, "x")
+	if m.Tags() != "x" || len(m.Keys()) != 2 || m.Keys()[1] != "b" {
+		t.Fatalf("tags %q keys %q", m.Tags(), m.Keys())
+	}
+	m.SetProperty(PropertyTags, "")
+	if _, ok := m.Properties[PropertyTags]; ok {
+		t.Fatal("empty value kept")
+	}
+	e := &Ext{StoreHost: netip.MustParseAddrPort("10.0.0.2:10911"), CommitLogOffset: 0x100, RawProperties: "TAGS\x01t\x02"}
+	if e.MsgID() != "0A00000200002A9F0000000000000100" || e.Tags() != "t" {
+		t.Fatalf("MsgID %s tags %s", e.MsgID(), e.Tags())
+	}
+	if TransactionType(0x30|TransactionRollbackType) != TransactionRollbackType || WithTransactionType(0x31|TransactionPreparedType, TransactionCommitType) != 0x31|TransactionCommitType {
+		t.Fatal("transaction type helpers")
+	}
+}
