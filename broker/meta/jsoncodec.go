@@ -26,9 +26,7 @@ func quoteIntKeys(b []byte) []byte {
 		switch c := b[i]; c {
 		case '"':
 			i = skipString(b, i)
-			if expectKey {
-				expectKey = false
-			}
+			expectKey = false
 		case '{':
 			stack = append(stack, '{')
 			expectKey = true

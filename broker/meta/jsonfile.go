@@ -106,7 +106,9 @@ func syncDir(dir string) error {
 
 // loadJSONFile reads path, or path.bak when path is missing, empty or fails
 // to decode, and hands the content to decode. It returns the file it used,
-// or "" when neither exists (a new broker: start empty).
+// or "" when neither holds anything (a new broker: start empty). A file that
+// exists but cannot be decoded is an error when no good backup exists: the
+// broker must not silently start empty and then overwrite it.
 //
 // decode must leave its target untouched when it fails, so that a failed
 // attempt on the main file cannot leak into the backup's result.
@@ -120,7 +122,7 @@ func loadJSONFile(path string, decode func([]byte) error) (string, error) {
 	if bakErr == nil {
 		return bak, nil
 	}
-	if errors.Is(mainErr, fs.ErrNotExist) && errors.Is(bakErr, fs.ErrNotExist) {
+	if isAbsent(mainErr) && isAbsent(bakErr) {
 		return "", nil
 	}
 	return "", fmt.Errorf("load %s: %w (backup: %w)", filepath.Base(path), mainErr, bakErr)
@@ -129,6 +131,11 @@ func loadJSONFile(path string, decode func([]byte) error) (string, error) {
 // errEmptyFile marks a config file of zero length (upstream treats it as
 // unreadable and falls back to the backup).
 var errEmptyFile = errors.New("file is empty")
+
+// isAbsent reports whether a load failed only because there was no content.
+func isAbsent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, errEmptyFile)
+}
 
 func loadOne(name string, decode func([]byte) error) error {
 	b, err := os.ReadFile(name)
