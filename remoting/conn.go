@@ -1,0 +1,586 @@
+package remoting
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Conn is one remoting connection: accepted by a Server or dialed by a
+// Client. Both sides may send requests on it; responses are matched to the
+// requests of the side that sent them by opaque, among frames with the
+// response flag set.
+//
+// Each Conn has one reader goroutine, which decodes frames and hands requests
+// to the owner's worker pools, and one writer goroutine, which writes all
+// frames queued since its last write with one writev. Methods are safe for
+// concurrent use.
+type Conn struct {
+	id     uint64
+	nc     net.Conn
+	log    *slog.Logger
+	opts   connOptions
+	owner  connOwner
+	pool   *sync.Pool    // of *[]byte frame buffers, shared with the owner
+	opaque *atomic.Int32 // opaque counter for requests sent on this conn
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	// Writer state. queue holds encoded frames in send order; the writer
+	// swaps it out under wmu and writes without holding the lock.
+	wmu   sync.Mutex
+	queue []*[]byte
+	drain bool // close once queue is written; no further frames accepted
+	wake  chan struct{}
+
+	// Outstanding requests sent by this side, by opaque. nil once closed,
+	// so no call can be registered on a closed conn.
+	cmu   sync.Mutex
+	calls map[int32]*call
+
+	lastWrite atomic.Int64 // UnixNano of the last successful write
+
+	closeOnce  sync.Once
+	closeErr   error         // why the conn closed; written before closed is closed
+	closed     chan struct{} // closed when the conn is closed
+	writerDone chan struct{}
+	readerDone chan struct{}
+}
+
+// connOptions are the per-connection limits, copied from the owner's config
+// after defaults are applied.
+type connOptions struct {
+	maxFrame     int
+	idle         time.Duration // 0: never close for idleness
+	writeTimeout time.Duration // 0: no write deadline
+	readBuf      int
+}
+
+// connOwner is the Server or Client a Conn belongs to.
+type connOwner interface {
+	// dispatch handles a request read from c. It must not block.
+	dispatch(c *Conn, req *Command)
+	// connClosed is called once, from c's reader goroutine, after c closed
+	// and its writer stopped.
+	connClosed(c *Conn)
+}
+
+// call is a request waiting for its response. Whoever removes it from
+// Conn.calls completes it, so it completes exactly once.
+type call struct {
+	ch   chan callResult      // sync calls: buffered, capacity 1
+	cb   func(*Command, error) // async calls
+	done atomic.Bool
+	stop atomic.Pointer[func() bool] // stops the async call's timeout
+}
+
+type callResult struct {
+	resp *Command
+	err  error
+}
+
+func (cl *call) complete(resp *Command, err error) {
+	cl.done.Store(true)
+	if s := cl.stop.Load(); s != nil {
+		(*s)()
+	}
+	if cl.cb != nil {
+		// A callback may block or call back into the connection; it must
+		// never run on the reader goroutine.
+		go cl.cb(resp, err)
+		return
+	}
+	cl.ch <- callResult{resp, err}
+}
+
+// errIdle closes connections without traffic for the idle timeout.
+var errIdle = errors.New("idle timeout")
+
+// errLocalClose is the close reason of Conn.Close.
+var errLocalClose = errors.New("closed locally")
+
+// errDrained is the close reason after a graceful close wrote everything.
+var errDrained = errors.New("closed after flushing")
+
+func newConn(parent context.Context, id uint64, nc net.Conn, opts connOptions, owner connOwner,
+	pool *sync.Pool, opaque *atomic.Int32, log *slog.Logger) *Conn {
+	ctx, cancel := context.WithCancelCause(parent)
+	c := &Conn{
+		id:         id,
+		nc:         nc,
+		log:        log,
+		opts:       opts,
+		owner:      owner,
+		pool:       pool,
+		opaque:     opaque,
+		ctx:        ctx,
+		cancel:     cancel,
+		wake:       make(chan struct{}, 1),
+		calls:      make(map[int32]*call),
+		closed:     make(chan struct{}),
+		writerDone: make(chan struct{}),
+		readerDone: make(chan struct{}),
+	}
+	c.lastWrite.Store(time.Now().UnixNano())
+	return c
+}
+
+func (c *Conn) start() {
+	go c.writeLoop()
+	go c.readLoop()
+}
+
+// ID returns the connection's id, unique among the connections of its
+// Server or Client.
+func (c *Conn) ID() uint64 { return c.id }
+
+// RemoteAddr returns the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// LocalAddr returns the local address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// Context returns a context that is cancelled when the connection closes;
+// handlers receive it. context.Cause tells why the connection closed.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// Done returns a channel that is closed when the connection closes.
+func (c *Conn) Done() <-chan struct{} { return c.closed }
+
+// Err returns why the connection closed, or nil while it is open.
+func (c *Conn) Err() error {
+	select {
+	case <-c.closed:
+		return c.closeErr
+	default:
+		return nil
+	}
+}
+
+// String identifies the connection in logs.
+func (c *Conn) String() string {
+	return "conn#" + strconv.FormatUint(c.id, 10) + "(" + c.nc.RemoteAddr().String() + ")"
+}
+
+// Close closes the connection at once: frames not yet written are dropped and
+// outstanding calls fail with ErrConnClosed.
+func (c *Conn) Close() error {
+	c.closeWith(errLocalClose)
+	return nil
+}
+
+// closeWith closes the connection for reason err (first reason wins).
+func (c *Conn) closeWith(err error) {
+	c.closeOnce.Do(func() {
+		c.closeErr = err
+		close(c.closed)
+		_ = c.nc.Close()
+		c.cancel(fmt.Errorf("%w: %s: %w", ErrConnClosed, c, err))
+		c.cmu.Lock()
+		calls := c.calls
+		c.calls = nil
+		c.cmu.Unlock()
+		if len(calls) > 0 {
+			cerr := c.closedErr()
+			for _, cl := range calls {
+				cl.complete(nil, cerr)
+			}
+		}
+	})
+}
+
+// closedErr is the error of operations on the closed connection.
+func (c *Conn) closedErr() error {
+	<-c.closed // closeErr is set before closed is closed
+	return fmt.Errorf("%w: %s: %w", ErrConnClosed, c, c.closeErr)
+}
+
+// closeAfterFlush closes the connection once every frame queued so far is
+// written. Frames queued later are refused.
+func (c *Conn) closeAfterFlush() {
+	c.wmu.Lock()
+	c.drain = true
+	c.wmu.Unlock()
+	c.signalWriter()
+}
+
+func (c *Conn) signalWriter() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// WriteResponse queues resp for writing. It sets the response flag and
+// encodes resp in resp.Serialize (NewResponse mirrors the request's). It
+// returns once the frame is queued; the frame is written asynchronously, and
+// an error after that closes the connection.
+func (c *Conn) WriteResponse(resp *Command) error {
+	return c.send(resp, resp.Serialize, resp.Opaque, resp.Flag|FlagResponse)
+}
+
+// send encodes cmd with the given serialization, opaque and flag (cmd itself
+// is not modified) and queues the frame.
+func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
+	cp := *cmd
+	cp.Opaque = opaque
+	cp.Flag = flag
+	bp := c.pool.Get().(*[]byte)
+	b, err := appendFrame((*bp)[:0], &cp, st)
+	if err != nil {
+		c.pool.Put(bp)
+		return err
+	}
+	*bp = b
+	c.wmu.Lock()
+	if c.drain || c.Err() != nil {
+		c.wmu.Unlock()
+		c.putBuf(bp)
+		if c.Err() != nil {
+			return c.closedErr()
+		}
+		return fmt.Errorf("%w: %s is closing", ErrConnClosed, c)
+	}
+	c.queue = append(c.queue, bp)
+	first := len(c.queue) == 1
+	c.wmu.Unlock()
+	if first {
+		// The writer takes the whole queue each time; it needs a signal only
+		// when the queue was empty, i.e. it is idle or about to find it empty.
+		c.signalWriter()
+	}
+	return nil
+}
+
+// maxPooledBuf bounds the frame buffers kept for reuse, so one huge frame
+// does not pin its memory.
+const maxPooledBuf = 1 << 20
+
+func (c *Conn) putBuf(bp *[]byte) {
+	if cap(*bp) <= maxPooledBuf {
+		*bp = (*bp)[:0]
+		c.pool.Put(bp)
+	}
+}
+
+// writeLoop writes queued frames, all frames queued since the last write in
+// one writev, until the connection closes.
+func (c *Conn) writeLoop() {
+	defer close(c.writerDone)
+	var batch []*[]byte
+	var vec net.Buffers
+	for {
+		select {
+		case <-c.wake:
+		case <-c.closed:
+			return
+		}
+		for {
+			c.wmu.Lock()
+			batch, c.queue = c.queue, batch[:0]
+			drain := c.drain
+			c.wmu.Unlock()
+			if len(batch) == 0 {
+				if drain {
+					c.closeWith(errDrained)
+					return
+				}
+				break
+			}
+			vec = vec[:0]
+			for _, bp := range batch {
+				vec = append(vec, *bp)
+			}
+			if c.opts.writeTimeout > 0 {
+				_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.writeTimeout))
+			}
+			w := vec // WriteTo consumes its receiver; keep vec for reuse
+			_, err := w.WriteTo(c.nc)
+			for i, bp := range batch {
+				c.putBuf(bp)
+				batch[i] = nil
+			}
+			clear(vec[:cap(vec)])
+			if err != nil {
+				if isTimeout(err) {
+					c.log.Warn("remoting: write timed out, closing connection", "conn", c.id,
+						"remote", c.nc.RemoteAddr().String(), "timeout", c.opts.writeTimeout)
+				}
+				c.closeWith(fmt.Errorf("write: %w", err))
+				return
+			}
+			c.lastWrite.Store(time.Now().UnixNano())
+		}
+	}
+}
+
+// readLoop reads and dispatches frames until the connection fails or closes,
+// then closes it and tells the owner.
+func (c *Conn) readLoop() {
+	err := c.readFrames()
+	c.closeWith(err)
+	<-c.writerDone
+	close(c.readerDone)
+	c.owner.connClosed(c)
+}
+
+// badInput marks an error as the peer's fault: logged as a warning.
+type badInput struct{ err error }
+
+func (e badInput) Error() string { return e.err.Error() }
+func (e badInput) Unwrap() error { return e.err }
+
+func (c *Conn) readFrames() error {
+	br := bufio.NewReaderSize(idleReader{c}, c.opts.readBuf)
+	var lenBuf [LengthFieldSize]byte
+	for {
+		if _, err := io.ReadFull(br, lenBuf[:]); err != nil {
+			return c.readFailed(err)
+		}
+		n := int64(int32(binary.BigEndian.Uint32(lenBuf[:])))
+		if n < 4 {
+			return c.reject(frameErr(ErrBadLength, -1, "frame length "+strconv.FormatInt(n, 10)+" is less than the 4-byte header-length word"))
+		}
+		if n > int64(c.opts.maxFrame) {
+			return c.reject(frameErr(ErrFrameTooLarge, -1, "frame length "+strconv.FormatInt(n, 10)+" exceeds the limit of "+strconv.Itoa(c.opts.maxFrame)))
+		}
+		frame, err := readFrame(br, int(n))
+		if err != nil {
+			return c.readFailed(err)
+		}
+		cmd, err := Decode(frame)
+		if err != nil {
+			return c.reject(err)
+		}
+		if cmd.IsResponse() {
+			c.completeCall(cmd)
+		} else {
+			c.owner.dispatch(c, cmd)
+		}
+	}
+}
+
+// reject logs malformed input in one line and returns the close reason.
+func (c *Conn) reject(err error) error {
+	c.log.Warn("remoting: bad frame, closing connection", "conn", c.id,
+		"remote", c.nc.RemoteAddr().String(), "err", err)
+	return badInput{err}
+}
+
+// readFailed classifies a read error and returns the close reason.
+func (c *Conn) readFailed(err error) error {
+	switch {
+	case errors.Is(err, errIdle):
+		c.log.Info("remoting: closing idle connection", "conn", c.id,
+			"remote", c.nc.RemoteAddr().String(), "idle", c.opts.idle)
+	case c.Err() != nil:
+		return c.Err() // closed on purpose; the read error is a consequence
+	case errors.Is(err, io.EOF):
+		c.log.Debug("remoting: connection closed by peer", "conn", c.id, "remote", c.nc.RemoteAddr().String())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		c.log.Warn("remoting: connection closed by peer in the middle of a frame", "conn", c.id,
+			"remote", c.nc.RemoteAddr().String())
+	default:
+		c.log.Debug("remoting: read failed", "conn", c.id, "remote", c.nc.RemoteAddr().String(), "err", err)
+	}
+	return fmt.Errorf("read: %w", err)
+}
+
+// readFrame reads a frame of n bytes. Frames up to 1 MiB are read into one
+// allocation; larger ones grow as their bytes arrive, so a peer that announces
+// a large frame and sends nothing costs little memory.
+func readFrame(r io.Reader, n int) ([]byte, error) {
+	const step = 1 << 20
+	if n <= step {
+		buf := make([]byte, n)
+		_, err := io.ReadFull(r, buf)
+		return buf, noEOF(err)
+	}
+	buf := make([]byte, 0, step)
+	for len(buf) < n {
+		k := min(n-len(buf), max(step, len(buf)))
+		buf = slices.Grow(buf, k)[:len(buf)+k]
+		if _, err := io.ReadFull(r, buf[len(buf)-k:]); err != nil {
+			return nil, noEOF(err)
+		}
+	}
+	return buf, nil
+}
+
+// noEOF turns EOF inside a frame into ErrUnexpectedEOF.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// idleReader reads from the connection with the idle timeout: it fails with
+// errIdle once nothing was read nor written for opts.idle and no call waits
+// for an answer (a long-polling pull may legitimately be silent for long).
+type idleReader struct{ c *Conn }
+
+func (r idleReader) Read(p []byte) (int, error) {
+	c := r.c
+	if c.opts.idle <= 0 {
+		return c.nc.Read(p)
+	}
+	deadline := time.Now().Add(c.opts.idle)
+	for {
+		_ = c.nc.SetReadDeadline(deadline)
+		n, err := c.nc.Read(p)
+		if n > 0 || err == nil || !isTimeout(err) {
+			return n, err
+		}
+		now := time.Now()
+		if w := time.Unix(0, c.lastWrite.Load()).Add(c.opts.idle); w.After(now) {
+			deadline = w
+			continue
+		}
+		if c.pendingCalls() > 0 {
+			deadline = now.Add(c.opts.idle)
+			continue
+		}
+		return 0, errIdle
+	}
+}
+
+func isTimeout(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+func (c *Conn) pendingCalls() int {
+	c.cmu.Lock()
+	defer c.cmu.Unlock()
+	return len(c.calls)
+}
+
+// register adds an outstanding call.
+func (c *Conn) register(opaque int32, cl *call) error {
+	c.cmu.Lock()
+	if c.calls == nil {
+		c.cmu.Unlock()
+		return c.closedErr()
+	}
+	c.calls[opaque] = cl
+	c.cmu.Unlock()
+	return nil
+}
+
+// unregister removes an outstanding call; it reports whether it was still
+// there, i.e. whether the caller now owns its completion.
+func (c *Conn) unregister(opaque int32, cl *call) bool {
+	c.cmu.Lock()
+	defer c.cmu.Unlock()
+	if c.calls[opaque] == cl && cl != nil {
+		delete(c.calls, opaque)
+		return true
+	}
+	return false
+}
+
+// completeCall delivers a response to the call waiting for its opaque.
+// Responses nobody waits for (the call timed out) are dropped.
+func (c *Conn) completeCall(resp *Command) {
+	c.cmu.Lock()
+	cl := c.calls[resp.Opaque]
+	if cl != nil {
+		delete(c.calls, resp.Opaque)
+	}
+	c.cmu.Unlock()
+	if cl == nil {
+		c.log.Debug("remoting: dropping response nobody waits for", "conn", c.id,
+			"remote", c.nc.RemoteAddr().String(), "opaque", resp.Opaque, "code", resp.Code)
+		return
+	}
+	cl.complete(resp, nil)
+}
+
+// nextOpaque returns a fresh opaque for a request sent on c.
+func (c *Conn) nextOpaque() int32 { return c.opaque.Add(1) }
+
+// InvokeSync sends req on the connection and waits for the response, until
+// ctx is done. req is not modified: the opaque is assigned to the frame. req
+// is sent in req.Serialize. On ctx's deadline the error wraps ErrTimeout and
+// context.DeadlineExceeded; when the connection breaks, ErrConnClosed.
+// Use a ctx with a deadline: the peer may never answer.
+func (c *Conn) InvokeSync(ctx context.Context, req *Command) (*Command, error) {
+	return c.invokeSync(ctx, req, req.Serialize)
+}
+
+func (c *Conn) invokeSync(ctx context.Context, req *Command, st SerializeType) (*Command, error) {
+	op := c.nextOpaque()
+	cl := &call{ch: make(chan callResult, 1)}
+	if err := c.register(op, cl); err != nil {
+		return nil, err
+	}
+	if err := c.send(req, st, op, req.Flag&^(FlagResponse|FlagOneway)); err != nil {
+		if c.unregister(op, cl) {
+			return nil, err
+		}
+		r := <-cl.ch // closed concurrently: report that
+		return r.resp, r.err
+	}
+	select {
+	case r := <-cl.ch:
+		return r.resp, r.err
+	case <-ctx.Done():
+		if c.unregister(op, cl) {
+			return nil, c.ctxErr(ctx, req, op)
+		}
+		r := <-cl.ch // answered at the same moment
+		return r.resp, r.err
+	}
+}
+
+// invokeAsync sends req and arranges for cb to be called exactly once, on its
+// own goroutine, with the response or the error (ctx done, connection
+// broken). If invokeAsync returns an error, cb is never called.
+func (c *Conn) invokeAsync(ctx context.Context, req *Command, st SerializeType, cb func(*Command, error)) error {
+	op := c.nextOpaque()
+	cl := &call{cb: cb}
+	if err := c.register(op, cl); err != nil {
+		return err
+	}
+	if err := c.send(req, st, op, req.Flag&^(FlagResponse|FlagOneway)); err != nil {
+		if c.unregister(op, cl) {
+			return err
+		}
+		return nil // closed concurrently: cb gets the error
+	}
+	stop := context.AfterFunc(ctx, func() {
+		if c.unregister(op, cl) {
+			cl.complete(nil, c.ctxErr(ctx, req, op))
+		}
+	})
+	cl.stop.Store(&stop)
+	if cl.done.Load() {
+		stop() // completed before the timeout was armed
+	}
+	return nil
+}
+
+// ctxErr describes a call abandoned because ctx is done.
+func (c *Conn) ctxErr(ctx context.Context, req *Command, op int32) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: request code %d opaque %d on %s: %w", ErrTimeout, req.Code, op, c, ctx.Err())
+	}
+	return fmt.Errorf("remoting: request code %d opaque %d on %s: %w", req.Code, op, c, context.Cause(ctx))
+}
+
+// InvokeOneway sends req with the oneway flag set; no response is expected.
+// req is not modified. It returns once the frame is queued.
+func (c *Conn) InvokeOneway(req *Command) error {
+	return c.send(req, req.Serialize, c.nextOpaque(), (req.Flag|FlagOneway)&^FlagResponse)
+}

@@ -1,0 +1,132 @@
+package remoting
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strconv"
+)
+
+// Handler serves requests of one or more request codes.
+//
+// ServeRemoting returns the response, or nil when the request is oneway or
+// when the handler keeps the request and answers later with
+// conn.WriteResponse (long polling of pulls does this). Responses to oneway
+// requests are never sent. ctx is the connection's context: it is cancelled
+// when the connection closes.
+//
+// A panic in a handler is recovered: the request is answered with
+// ResponseSystemError and the server keeps serving.
+type Handler interface {
+	ServeRemoting(ctx context.Context, conn *Conn, req *Command) *Command
+}
+
+// HandlerFunc adapts a function to the Handler interface.
+type HandlerFunc func(ctx context.Context, conn *Conn, req *Command) *Command
+
+// ServeRemoting calls f.
+func (f HandlerFunc) ServeRemoting(ctx context.Context, conn *Conn, req *Command) *Command {
+	return f(ctx, conn, req)
+}
+
+// Remarks of the generic responses, as upstream words them.
+const (
+	// RemarkOverload is the remark of ResponseSystemBusy when a handler
+	// group's queue is full.
+	RemarkOverload = "[OVERLOAD]system busy, start flow control for a while"
+	// RemarkShuttingDown is the remark of ResponseServiceNotAvailable for
+	// requests that arrive while the server shuts down.
+	RemarkShuttingDown = "server is shutting down"
+)
+
+// notSupportedRemark is upstream's remark for an unknown request code.
+func notSupportedRemark(code int32) string {
+	return " request type " + strconv.Itoa(int(code)) + " not supported"
+}
+
+// task is one request waiting for a worker.
+type task struct {
+	conn *Conn
+	req  *Command
+	h    Handler
+}
+
+// workerGroup is a bounded pool: a fixed number of workers serving a queue of
+// bounded length. When the queue is full, requests are answered SYSTEM_BUSY
+// instead of waiting, as upstream's thread pools do.
+type workerGroup struct {
+	name    string
+	workers int
+	tasks   chan task
+}
+
+func newWorkerGroup(name string, workers, queue int) *workerGroup {
+	if workers < 1 {
+		workers = 1
+	}
+	if queue < 0 {
+		queue = 0
+	}
+	return &workerGroup{name: name, workers: workers, tasks: make(chan task, queue)}
+}
+
+// start runs the workers; each calls done after every task. They exit when
+// tasks is closed.
+func (g *workerGroup) start(log *slog.Logger, done func()) {
+	for range g.workers {
+		go func() {
+			for t := range g.tasks {
+				serve(log, t)
+				if done != nil {
+					done()
+				}
+			}
+		}()
+	}
+}
+
+// offer queues t without blocking; false means the queue is full.
+func (g *workerGroup) offer(t task) bool {
+	select {
+	case g.tasks <- t:
+		return true
+	default:
+		return false
+	}
+}
+
+// serve runs one handler and writes its response unless the request is oneway.
+func serve(log *slog.Logger, t task) {
+	resp := callHandler(log, t)
+	if resp == nil || t.req.IsOneway() {
+		return
+	}
+	// The response always answers this request, whatever the handler put
+	// in Opaque and Flag.
+	if err := t.conn.send(resp, resp.Serialize, t.req.Opaque, resp.Flag|FlagResponse); err != nil {
+		log.Debug("remoting: response not sent", "conn", t.conn.id, "code", t.req.Code,
+			"opaque", t.req.Opaque, "err", err)
+	}
+}
+
+func callHandler(log *slog.Logger, t task) (resp *Command) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("remoting: handler panicked", "conn", t.conn.id, "remote", t.conn.nc.RemoteAddr().String(),
+				"code", t.req.Code, "opaque", t.req.Opaque, "panic", p, "stack", string(debug.Stack()))
+			resp = NewResponse(t.req, ResponseSystemError, fmt.Sprintf("panic while serving request code %d: %v", t.req.Code, p))
+		}
+	}()
+	return t.h.ServeRemoting(t.conn.ctx, t.conn, t.req)
+}
+
+// reply answers req on c with a generic response, unless req is oneway.
+func reply(log *slog.Logger, c *Conn, req *Command, code int32, remark string) {
+	if req.IsOneway() {
+		return
+	}
+	if err := c.WriteResponse(NewResponse(req, code, remark)); err != nil {
+		log.Debug("remoting: response not sent", "conn", c.id, "code", req.Code, "err", err)
+	}
+}
