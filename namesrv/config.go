@@ -2,7 +2,10 @@ package namesrv
 
 import (
 	"fmt"
+	"net"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -119,4 +122,40 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("namesrv config: worker and queue sizes must not be negative")
 	}
 	return c, nil
+}
+
+// Properties renders c in the file syntax ParseConfig reads, one key=value
+// per line, sorted by key. GET_NAMESRV_CONFIG answers with it.
+func (c Config) Properties() string {
+	host, port, err := net.SplitHostPort(c.ListenAddr)
+	props := map[string]string{
+		"brokerChannelExpiredTime":             strconv.FormatInt(c.BrokerExpiry.Milliseconds(), 10),
+		"scanNotActiveBrokerInterval":          strconv.FormatInt(c.ScanInterval.Milliseconds(), 10),
+		"serverChannelMaxIdleTimeSeconds":      strconv.FormatInt(int64(c.IdleTimeout/time.Second), 10),
+		"kvConfigPath":                         escapeProperty(c.KVConfigPath),
+		"dataDir":                              escapeProperty(c.DataDir),
+		"orderMessageEnable":                   strconv.FormatBool(c.OrderMessageEnable),
+		"defaultThreadPoolNums":                strconv.Itoa(c.Workers),
+		"defaultThreadPoolQueueCapacity":       strconv.Itoa(c.Queue),
+		"clientRequestThreadPoolNums":          strconv.Itoa(c.ClientWorkers),
+		"clientRequestThreadPoolQueueCapacity": strconv.Itoa(c.ClientQueue),
+	}
+	if err == nil {
+		props["bindAddress"] = host
+		props["listenPort"] = port
+	}
+	var b strings.Builder
+	for _, k := range sortedKeys(props) {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(props[k])
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// escapeProperty escapes the characters the properties syntax treats
+// specially in values.
+func escapeProperty(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
 }

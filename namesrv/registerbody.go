@@ -209,3 +209,20 @@ func truncated(err error) error {
 	}
 	return err
 }
+
+// decodeTopicConfigWrapper decodes the body brokers older than 3.0.11 send:
+// a bare TopicConfigSerializeWrapper instead of a RegisterBrokerBody.
+func decodeTopicConfigWrapper(body []byte) (*registerBody, error) {
+	if len(body) == 0 {
+		return &registerBody{}, nil
+	}
+	var j topicConfigWrapperJSON
+	if err := decodeLenient(body, &j); err != nil {
+		return nil, fmt.Errorf("decode TopicConfigSerializeWrapper: %w", err)
+	}
+	rb := &registerBody{DataVersion: j.DataVersion.version()}
+	for key, tc := range j.TopicConfigTable {
+		rb.Topics = append(rb.Topics, tc.config(key))
+	}
+	return rb, nil
+}
