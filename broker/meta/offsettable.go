@@ -114,7 +114,12 @@ func (t *OffsetTable) Commit(group, topic string, queueID int32, offset int64) {
 	old, had := q.offsets[queueID]
 	if !had || old != offset {
 		q.offsets[queueID] = offset
-		t.dirty.Store(true)
+		// Load first: under steady commits the flag is already set, and a
+		// read keeps the cache line shared between cores. Safe because
+		// Persist clears the flag before it reads the offsets (under q.mu).
+		if !t.dirty.Load() {
+			t.dirty.Store(true)
+		}
 	}
 	q.mu.Unlock()
 }
