@@ -1,0 +1,344 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/saturnmq/saturn/message"
+	"github.com/saturnmq/saturn/store/vfs"
+)
+
+// segment is one commit-log file, mapped.
+type segment struct {
+	base int64 // physical offset of data[0]
+	name string
+	file vfs.File
+	data []byte
+}
+
+func (s *segment) end() int64 { return s.base + int64(len(s.data)) }
+
+// offsetName is the upstream file name of a segment: its start offset in 20
+// decimal digits.
+func offsetName(off int64) string { return fmt.Sprintf("%020d", off) }
+
+func parseOffsetName(name string) (int64, bool) {
+	if len(name) != 20 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(name, 10, 64)
+	return v, err == nil && v >= 0
+}
+
+// commitLog is the segmented append-only log of stored records.
+//
+// Invariants:
+//   - segs is contiguous: segs[i].base == segs[0].base + i*segSize, every
+//     segment exactly segSize long.
+//   - Every byte below writePos is a complete record or part of an
+//     end-of-segment blank, and never changes until TruncateTo moves
+//     writePos back. Appenders write above writePos and then publish it
+//     with an atomic store; readers load it and read only below it.
+//   - minPos <= flushedPos <= writePos (flushedPos may lag minPos only
+//     before the first flush after recovery).
+type commitLog struct {
+	fs      vfs.FS
+	dir     string
+	segSize int64
+	warm    bool
+	log     *slog.Logger
+
+	// segMu guards segs. Readers hold it shared while they read mapped
+	// bytes; adding a segment and removing segments hold it exclusively,
+	// so no mapping is closed under a reader.
+	segMu sync.RWMutex
+	segs  []*segment
+
+	writePos   atomic.Int64
+	flushedPos atomic.Int64
+
+	// cur is the segment holding writePos, nil when writePos is at the
+	// start of a segment not yet created. Guarded by the store's putMu.
+	cur *segment
+
+	// prepared is the next segment, made in the background so that a
+	// rollover rarely waits for file creation. Guarded by prepMu.
+	prepMu    sync.Mutex
+	prepared  *segment
+	preparing sync.WaitGroup
+
+	flushMu sync.Mutex // serializes flush
+}
+
+func newCommitLog(cfg *Config) *commitLog {
+	return &commitLog{
+		fs:      cfg.FS,
+		dir:     filepath.Join(cfg.Dir, "commitlog"),
+		segSize: cfg.SegmentSize,
+		warm:    cfg.WarmSegments,
+		log:     cfg.Logger,
+	}
+}
+
+// load maps the existing segments. Files that are not segments are
+// ignored; a segment of the wrong size or a gap between segments is an
+// error, since silently dropping data is worse than refusing to start.
+func (cl *commitLog) load() error {
+	if err := cl.fs.MkdirAll(cl.dir); err != nil {
+		return err
+	}
+	names, err := cl.fs.List(cl.dir)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		base, ok := parseOffsetName(n)
+		if !ok {
+			continue
+		}
+		f, err := cl.fs.Open(filepath.Join(cl.dir, n))
+		if err != nil {
+			return err
+		}
+		seg := &segment{base: base, name: filepath.Join(cl.dir, n), file: f, data: f.Data()}
+		if f.Size() != cl.segSize {
+			f.Close()
+			return fmt.Errorf("store: commit-log segment %s has %d bytes, SegmentSize is %d", n, f.Size(), cl.segSize)
+		}
+		if len(cl.segs) > 0 && cl.segs[len(cl.segs)-1].end() != base {
+			f.Close()
+			return fmt.Errorf("store: commit-log segment %s does not follow %s", n, cl.segs[len(cl.segs)-1].name)
+		}
+		if base%cl.segSize != 0 {
+			f.Close()
+			return fmt.Errorf("store: commit-log segment %s is not aligned to SegmentSize %d", n, cl.segSize)
+		}
+		cl.segs = append(cl.segs, seg)
+	}
+	return nil
+}
+
+// minOffset returns the first physical offset still in the log.
+func (cl *commitLog) minOffset() int64 {
+	cl.segMu.RLock()
+	defer cl.segMu.RUnlock()
+	if len(cl.segs) == 0 {
+		return cl.writePos.Load()
+	}
+	return cl.segs[0].base
+}
+
+// segmentAt returns the segment holding phys. Caller holds segMu.
+func (cl *commitLog) segmentAt(phys int64) *segment {
+	if len(cl.segs) == 0 || phys < cl.segs[0].base {
+		return nil
+	}
+	i := (phys - cl.segs[0].base) / cl.segSize
+	if i >= int64(len(cl.segs)) {
+		return nil
+	}
+	return cl.segs[i]
+}
+
+// slice returns the mapped bytes [phys, phys+n) if they are published and
+// lie in one segment. Caller holds segMu shared and must not keep the slice
+// after releasing it.
+func (cl *commitLog) slice(phys int64, n int) ([]byte, bool) {
+	if n < 0 || phys < 0 || phys+int64(n) > cl.writePos.Load() {
+		return nil, false
+	}
+	s := cl.segmentAt(phys)
+	if s == nil || phys+int64(n) > s.end() {
+		return nil, false
+	}
+	off := phys - s.base
+	return s.data[off : off+int64(n) : off+int64(n)], true
+}
+
+// record returns the mapped record at phys after checking its size field
+// and magic. Caller holds segMu shared.
+func (cl *commitLog) record(phys int64) ([]byte, error) {
+	h, ok := cl.slice(phys, 8)
+	if !ok {
+		return nil, fmt.Errorf("%w: %d not in [%d, %d)", ErrOffset, phys, cl.minOffsetLocked(), cl.writePos.Load())
+	}
+	size := int32(binary.BigEndian.Uint32(h))
+	magic := binary.BigEndian.Uint32(h[4:])
+	if (magic != message.MagicV1 && magic != message.MagicV2) || size < message.MinStoredSize {
+		return nil, fmt.Errorf("%w: no record at %d", ErrOffset, phys)
+	}
+	b, ok := cl.slice(phys, int(size))
+	if !ok {
+		return nil, fmt.Errorf("%w: record at %d of %d bytes runs past the log", ErrCorrupt, phys, size)
+	}
+	return b, nil
+}
+
+func (cl *commitLog) minOffsetLocked() int64 {
+	if len(cl.segs) == 0 {
+		return cl.writePos.Load()
+	}
+	return cl.segs[0].base
+}
+
+// createSegment creates and maps the segment starting at base.
+func (cl *commitLog) createSegment(base int64) (*segment, error) {
+	name := filepath.Join(cl.dir, offsetName(base))
+	f, err := cl.fs.Create(name, cl.segSize)
+	if err != nil {
+		return nil, fmt.Errorf("store: create segment: %w", err)
+	}
+	if err := cl.fs.SyncDir(cl.dir); err != nil {
+		f.Close()
+		cl.fs.Remove(name)
+		return nil, fmt.Errorf("store: create segment: %w", err)
+	}
+	return &segment{base: base, name: name, file: f, data: f.Data()}, nil
+}
+
+// prepare makes the segment at base in the background.
+func (cl *commitLog) prepare(base int64) {
+	cl.preparing.Add(1)
+	go func() {
+		defer cl.preparing.Done()
+		s, err := cl.createSegment(base)
+		if err != nil {
+			cl.log.Warn("store: preparing next segment failed; the append will retry", "base", base, "err", err)
+			return
+		}
+		if cl.warm {
+			// Touch every page so that appends find them mapped.
+			for i := 0; i < len(s.data); i += vfs.PageSize {
+				s.data[i] = 0
+			}
+		}
+		cl.prepMu.Lock()
+		old := cl.prepared
+		cl.prepared = s
+		cl.prepMu.Unlock()
+		if old != nil {
+			cl.discard(old)
+		}
+	}()
+}
+
+// discard closes and deletes a segment that never held data.
+func (cl *commitLog) discard(s *segment) {
+	s.file.Close()
+	if err := cl.fs.Remove(s.name); err != nil {
+		cl.log.Warn("store: removing unused segment", "name", s.name, "err", err)
+	}
+}
+
+// takeSegment returns the segment for base: the prepared one if it fits,
+// else a new one. Caller holds putMu.
+func (cl *commitLog) takeSegment(base int64) (*segment, error) {
+	// A preparation still in flight would race with a creation here for
+	// the same file name.
+	cl.preparing.Wait()
+	cl.prepMu.Lock()
+	s := cl.prepared
+	cl.prepared = nil
+	cl.prepMu.Unlock()
+	if s != nil && s.base != base {
+		cl.discard(s)
+		s = nil
+	}
+	if s == nil {
+		var err error
+		if s, err = cl.createSegment(base); err != nil {
+			return nil, err
+		}
+	}
+	cl.segMu.Lock()
+	// Invariant: segs stays contiguous; the new segment starts where the
+	// last one ends.
+	if n := len(cl.segs); n > 0 && cl.segs[n-1].end() != base {
+		cl.segMu.Unlock()
+		cl.discard(s)
+		return nil, fmt.Errorf("store: new segment at %d does not follow the log end %d", base, cl.segs[n-1].end())
+	}
+	cl.segs = append(cl.segs, s)
+	cl.segMu.Unlock()
+	cl.prepare(base + cl.segSize)
+	return s, nil
+}
+
+// reserve finds room for a record of n bytes at the write position,
+// writing an end-of-segment blank and moving to the next segment when the
+// record and an 8-byte blank do not both fit. It returns the segment and
+// the record's physical offset; nothing is published. Caller holds putMu.
+func (cl *commitLog) reserve(pos int64, n int) (*segment, int64, error) {
+	for {
+		if cl.cur == nil {
+			s, err := cl.takeSegment(pos)
+			if err != nil {
+				return nil, 0, err
+			}
+			cl.cur = s
+		}
+		s := cl.cur
+		// Invariant: a record leaves at least 8 bytes of its segment free,
+		// so the blank marker always fits.
+		if pos+int64(n)+message.BlankSize <= s.end() {
+			return s, pos, nil
+		}
+		off := pos - s.base
+		binary.BigEndian.PutUint32(s.data[off:], uint32(s.end()-pos))
+		binary.BigEndian.PutUint32(s.data[off+4:], message.BlankMagic)
+		pos = s.end()
+		cl.cur = nil
+	}
+}
+
+// flush syncs what was published and not yet synced, and advances
+// flushedPos.
+func (cl *commitLog) flush() error {
+	cl.flushMu.Lock()
+	defer cl.flushMu.Unlock()
+	target := cl.writePos.Load()
+	from := cl.flushedPos.Load()
+	if target <= from {
+		return nil
+	}
+	cl.segMu.RLock()
+	for _, s := range cl.segs {
+		lo, hi := max(from, s.base), min(target, s.end())
+		if lo >= hi {
+			continue
+		}
+		if err := s.file.Sync(lo-s.base, hi-lo); err != nil {
+			cl.segMu.RUnlock()
+			return err
+		}
+	}
+	cl.segMu.RUnlock()
+	cl.flushedPos.Store(target)
+	return nil
+}
+
+// close waits for segment preparation and unmaps everything.
+func (cl *commitLog) close() error {
+	cl.preparing.Wait()
+	cl.prepMu.Lock()
+	if cl.prepared != nil {
+		cl.discard(cl.prepared)
+		cl.prepared = nil
+	}
+	cl.prepMu.Unlock()
+	cl.segMu.Lock()
+	defer cl.segMu.Unlock()
+	var first error
+	for _, s := range cl.segs {
+		if err := s.file.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	cl.segs = nil
+	return first
+}

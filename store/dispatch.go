@@ -1,0 +1,268 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/saturnmq/saturn/message"
+)
+
+// maxDispatchStep bounds the records handled under one hold of the
+// commit log's segMu, so that a segment rollover never waits long.
+const maxDispatchStep = 1024
+
+type arrival struct {
+	q    *consumeQueue
+	max  int64
+	tags int64
+}
+
+// dispatchScratch holds the dispatcher's reusable buffers. Guarded by
+// dispatchMu.
+type dispatchScratch struct {
+	arrivals []arrival
+	keys     [][]byte
+	view     message.View
+}
+
+// errInconsistent is returned by dispatch during recovery when a record's
+// queue offset does not continue its consume queue.
+var errInconsistent = errors.New("store: consume queue does not match the commit log")
+
+// kickDispatcher wakes the dispatcher if it is idle. Called after a
+// publish. The idle flag keeps a busy dispatcher from being signalled on
+// every append.
+func (s *Store) kickDispatcher() {
+	if s.dispIdle.Load() && s.dispIdle.CompareAndSwap(true, false) {
+		select {
+		case s.dispKick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Store) dispatchLoop() {
+	defer s.wg.Done()
+	for {
+		if err := s.dispatchAvailable(false); err != nil {
+			s.log.Error("store: dispatch stopped", "err", err)
+		}
+		// Spin briefly before sleeping: under a steady stream of appends
+		// this saves a wake-up per append.
+		for i := 0; i < 16 && s.cl.writePos.Load() <= s.dispatchedP.Load(); i++ {
+			runtime.Gosched()
+		}
+		if s.cl.writePos.Load() > s.dispatchedP.Load() && s.dispErrLoad() == nil {
+			continue
+		}
+		s.dispIdle.Store(true)
+		// Re-check after announcing idleness: an append that published
+		// before it saw the flag set is caught here (both are
+		// sequentially consistent atomics).
+		if s.cl.writePos.Load() > s.dispatchedP.Load() && s.dispErrLoad() == nil {
+			s.dispIdle.Store(false)
+			continue
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-s.dispKick:
+		}
+	}
+}
+
+func (s *Store) dispErrLoad() error {
+	s.dispatchMu.Lock()
+	defer s.dispatchMu.Unlock()
+	return s.dispErr
+}
+
+// dispatchAvailable dispatches every complete record below the write
+// position. recovering makes a record whose queue offset does not continue
+// its queue an error (errInconsistent) instead of a hole to fill.
+func (s *Store) dispatchAvailable(recovering bool) error {
+	s.dispatchMu.Lock()
+	defer s.dispatchMu.Unlock()
+	if s.dispErr != nil {
+		return s.dispErr
+	}
+	for {
+		end := s.cl.writePos.Load()
+		if s.dispatched >= end {
+			return nil
+		}
+		n, err := s.dispatchStep(end, recovering)
+		s.dispatchedP.Store(s.dispatched)
+		s.notifyArrivals()
+		s.notifyVisible()
+		if err != nil {
+			if !recovering {
+				s.dispErr = err
+			}
+			return err
+		}
+		if n == 0 {
+			return nil // a partial record from AppendRaw: wait for the rest
+		}
+	}
+}
+
+// dispatchStep handles up to maxDispatchStep records from s.dispatched in
+// one segment. It returns the number of records and blanks consumed.
+func (s *Store) dispatchStep(end int64, recovering bool) (int, error) {
+	cl := s.cl
+	cl.segMu.RLock()
+	defer cl.segMu.RUnlock()
+	seg := cl.segmentAt(s.dispatched)
+	if seg == nil {
+		return 0, fmt.Errorf("%w: dispatch position %d outside the log", ErrCorrupt, s.dispatched)
+	}
+	limit := min(end, seg.end())
+	if s.idx != nil {
+		s.idx.mu.Lock()
+		defer s.idx.mu.Unlock()
+	}
+	v := &s.dispScratch.view
+	n := 0
+	for ; n < maxDispatchStep && s.dispatched < limit; n++ {
+		pos := s.dispatched
+		size, err := v.Parse(seg.data[pos-seg.base : limit-seg.base])
+		switch {
+		case errors.Is(err, message.ErrBlank):
+			if limit < seg.end() {
+				// Replicated data: the rest of the segment has not
+				// arrived yet.
+				return n, nil
+			}
+			s.dispatched = seg.end()
+			continue
+		case errors.Is(err, message.ErrShortBuffer) && limit == end && end < seg.end():
+			return n, nil
+		case err != nil:
+			return n, fmt.Errorf("%w: record at %d: %w", ErrCorrupt, pos, err)
+		}
+		if err := s.dispatchRecord(v, pos, recovering); err != nil {
+			return n, err
+		}
+		s.dispatched = pos + int64(size)
+		s.lastDispTs.Store(v.StoreTimestamp)
+	}
+	return n, nil
+}
+
+func (s *Store) dispatchRecord(v *message.View, pos int64, recovering bool) error {
+	tt := message.TransactionType(v.SysFlag)
+	var topic string
+	if tt != message.TransactionPreparedType && tt != message.TransactionRollbackType {
+		q := s.queueBytes(v.Topic, v.QueueID)
+		if q == nil {
+			q = newConsumeQueue(&s.cfg, string(v.Topic), v.QueueID)
+			s.addQueue(q)
+		}
+		topic = q.topic
+		if recovering {
+			if max := q.maxOffset.Load(); v.QueueOffset != max && !(max == 0 && q.empty()) {
+				return fmt.Errorf("%w: record at %d has queue offset %d, queue %s/%d continues at %d",
+					errInconsistent, pos, v.QueueOffset, q.topic, q.queueID, max)
+			}
+		}
+		tags := v.TagsCode()
+		if err := q.put(v.QueueOffset, cqEntry{phys: pos, size: v.Size, tags: tags}); err != nil {
+			return err
+		}
+		s.dispScratch.arrivals = append(s.dispScratch.arrivals, arrival{q, v.QueueOffset + 1, tags})
+	}
+	if s.idx == nil || tt == message.TransactionRollbackType {
+		return nil
+	}
+	keys := s.dispScratch.keys[:0]
+	if u, ok := message.FindPropertyBytes(v.Properties, message.PropertyUniqClientMessageIDKeyIdx); ok {
+		keys = append(keys, u)
+	}
+	if ks, ok := message.FindPropertyBytes(v.Properties, message.PropertyKeys); ok {
+		for len(ks) > 0 {
+			k := ks
+			if i := bytes.IndexByte(ks, ' '); i >= 0 {
+				k, ks = ks[:i], ks[i+1:]
+			} else {
+				ks = nil
+			}
+			if len(k) > 0 {
+				keys = append(keys, k)
+			}
+		}
+	}
+	s.dispScratch.keys = keys
+	if len(keys) == 0 {
+		return nil
+	}
+	if topic == "" {
+		topic = string(v.Topic)
+	}
+	return s.idx.add(topic, keys, pos, v.StoreTimestamp)
+}
+
+func (q *consumeQueue) empty() bool {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	return len(q.files) == 0
+}
+
+func (s *Store) notifyArrivals() {
+	as := s.dispScratch.arrivals
+	if len(as) == 0 {
+		return
+	}
+	s.arrivalMu.RLock()
+	fs := s.arrivals
+	s.arrivalMu.RUnlock()
+	for _, a := range as {
+		for _, f := range fs {
+			f(a.q.topic, a.q.queueID, a.max, a.tags)
+		}
+	}
+	clear(as)
+	s.dispScratch.arrivals = as[:0]
+}
+
+func (s *Store) notifyVisible() {
+	s.visibleMu.Lock()
+	if s.visibleCh != nil {
+		close(s.visibleCh)
+		s.visibleCh = nil
+	}
+	s.visibleMu.Unlock()
+}
+
+// WaitDispatched waits until every record below physOffset (for example
+// PutResult offsets plus sizes, or MaxPhysicalOffset) is visible through
+// consume queues and index, or ctx ends.
+func (s *Store) WaitDispatched(ctx context.Context, physOffset int64) error {
+	for {
+		if s.dispatchedP.Load() >= physOffset {
+			return nil
+		}
+		s.visibleMu.Lock()
+		if s.visibleCh == nil {
+			s.visibleCh = make(chan struct{})
+		}
+		ch := s.visibleCh
+		s.visibleMu.Unlock()
+		if s.dispatchedP.Load() >= physOffset {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.stop:
+			if s.dispatchedP.Load() >= physOffset {
+				return nil
+			}
+			return ErrClosed
+		}
+	}
+}

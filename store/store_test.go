@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/saturnmq/saturn/message"
+	"github.com/saturnmq/saturn/store/vfs"
+)
+
+func TestPutGetBasic(t *testing.T) {
+	fs := vfs.NewMemFS()
+	s := mustOpen(t, testConfig(fs))
+	defer s.Close()
+	var want []string
+	for i := range 2000 {
+		m := newMsg("TopicA", 1, body(i), map[string]string{message.PropertyTags: "t" + string(rune('a'+i%3)), message.PropertyKeys: "k" + body(i)})
+		r := mustPut(t, s, m)
+		if r.QueueOffset != int64(i) || m.QueueOffset != int64(i) || m.CommitLogOffset != r.CommitLogOffset {
+			t.Fatalf("put %d: result %+v, message offsets %d %d", i, r, m.QueueOffset, m.CommitLogOffset)
+		}
+		want = append(want, body(i))
+	}
+	waitVisible(t, s)
+	if got := bodies(t, s, "TopicA", 1); !slices.Equal(got, want) {
+		t.Fatalf("bodies = %d items, want %d", len(got), len(want))
+	}
+	if s.MaxOffset("TopicA", 1) != 2000 || s.MinOffset("TopicA", 1) != 0 {
+		t.Fatalf("min %d max %d", s.MinOffset("TopicA", 1), s.MaxOffset("TopicA", 1))
+	}
+	// Segments rolled over (256 KiB each).
+	if s.MaxPhysicalOffset() < 256<<10 {
+		t.Fatalf("expected more than one segment, log ends at %d", s.MaxPhysicalOffset())
+	}
+	msgs, err := s.QueryByKey("TopicA", "k"+body(7), 10, 0, 1<<62)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("QueryByKey: %d, %v", len(msgs), err)
+	}
+	if m, _, _ := message.DecodeStored(msgs[0]); string(m.Body) != body(7) {
+		t.Fatalf("QueryByKey found %q", m.Body)
+	}
+}
+
+type tagFilter struct{ code int64 }
+
+func (f tagFilter) MatchTagsCode(c int64) bool { return c == f.code }
+func (f tagFilter) MatchMessage([]byte) bool   { return true }
+
+func TestGetStatuses(t *testing.T) {
+	s := mustOpen(t, testConfig(vfs.NewMemFS()))
+	defer s.Close()
+	for i := range 10 {
+		mustPut(t, s, newMsg("T", 0, body(i), map[string]string{message.PropertyTags: "a"}))
+	}
+	waitVisible(t, s)
+	tests := []struct {
+		name   string
+		topic  string
+		offset int64
+		filter MessageFilter
+		status GetStatus
+		next   int64
+		count  int
+	}{
+		{"found", "T", 0, nil, Found, 4, 4},
+		{"found tail", "T", 8, nil, Found, 10, 2},
+		{"overflow one", "T", 10, nil, OffsetOverflowOne, 10, 0},
+		{"overflow badly with min 0", "T", 11, nil, OffsetOverflowBadly, 0, 0},
+		{"no queue", "X", 0, nil, NoMatchedLogicQueue, 0, 0},
+		{"no matched", "T", 0, tagFilter{message.TagsCode("b")}, NoMatchedMessage, 10, 0},
+		{"matched", "T", 3, tagFilter{message.TagsCode("a")}, Found, 7, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.Get(tc.topic, 0, tc.offset, 4, 0, tc.filter)
+			if r.Status != tc.status || r.NextOffset != tc.next || len(r.Messages) != tc.count {
+				t.Fatalf("Get = %v next %d count %d, want %v next %d count %d", r.Status, r.NextOffset, len(r.Messages), tc.status, tc.next, tc.count)
+			}
+			if tc.status.String() == "" || strings.HasPrefix(tc.status.String(), "GetStatus(") {
+				t.Fatalf("no name for %d", tc.status)
+			}
+		})
+	}
+	// maxBytes stops early but returns at least one message.
+	r := s.Get("T", 0, 0, 32, 1, nil)
+	if r.Status != Found || len(r.Messages) != 1 || r.NextOffset != 1 {
+		t.Fatalf("maxBytes: %v %d %d", r.Status, len(r.Messages), r.NextOffset)
+	}
+	if Found.String() != "FOUND" || OffsetOverflowOne.String() != "OFFSET_OVERFLOW_ONE" || PutOK.String() != "PUT_OK" {
+		t.Fatal("status names")
+	}
+}
+
+func TestPutRefusals(t *testing.T) {
+	s := mustOpen(t, testConfig(vfs.NewMemFS()))
+	defer s.Close()
+	tests := []struct {
+		name   string
+		m      *message.Ext
+		status PutStatus
+		err    error
+	}{
+		{"empty topic", newMsg("", 0, "x", nil), MessageIllegal, ErrMessageIllegal},
+		{"path in topic", newMsg("../x", 0, "x", nil), MessageIllegal, ErrMessageIllegal},
+		{"body too large", newMsg("T", 0, strings.Repeat("x", 64<<10+1), nil), MessageIllegal, ErrMessageIllegal},
+		{"properties too large", newMsg("T", 0, "x", map[string]string{"k": strings.Repeat("v", 40000)}), PropertiesSizeExceeded, ErrPropertiesSizeExceeded},
+	}
+	for _, tc := range tests {
+		r, err := s.Put(context.Background(), tc.m)
+		if r.Status != tc.status || !errors.Is(err, tc.err) {
+			t.Errorf("%s: %v %v", tc.name, r.Status, err)
+		}
+	}
+	if s.MaxPhysicalOffset() != 0 {
+		t.Fatalf("refused messages were written: %d", s.MaxPhysicalOffset())
+	}
+	mustPut(t, s, newMsg("T", 0, strings.Repeat("x", 64<<10), nil))
+}

@@ -1,0 +1,208 @@
+package vfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"golang.org/x/sys/unix"
+)
+
+// OS is the FS of the operating system: files are mapped with mmap
+// (MAP_SHARED), synced with fdatasync and zeroed by punching holes.
+type OS struct{}
+
+var _ FS = OS{}
+
+type osFile struct {
+	f    *os.File
+	data []byte
+	size int64
+}
+
+func (OS) mapFile(f *os.File, size int64) (*osFile, error) {
+	of := &osFile{f: f, size: size}
+	if size == 0 {
+		return of, nil
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("vfs: mmap %s: %w", f.Name(), err)
+	}
+	of.data = data
+	return of, nil
+}
+
+// Create implements FS.
+func (o OS) Create(name string, size int64) (File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("%w: %s", ErrExist, name)
+		}
+		return nil, err
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		os.Remove(name)
+		return nil, err
+	}
+	of, err := o.mapFile(f, size)
+	if err != nil {
+		f.Close()
+		os.Remove(name)
+		return nil, err
+	}
+	return of, nil
+}
+
+// Open implements FS.
+func (o OS) Open(name string) (File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrNotExist, name)
+		}
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	of, err := o.mapFile(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return of, nil
+}
+
+// Remove implements FS.
+func (OS) Remove(name string) error {
+	err := os.Remove(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s", ErrNotExist, name)
+	}
+	return err
+}
+
+// RemoveAll implements FS.
+func (OS) RemoveAll(dir string) error { return os.RemoveAll(dir) }
+
+// MkdirAll implements FS.
+func (OS) MkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }
+
+// List implements FS.
+func (OS) List(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name()
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Exists implements FS.
+func (OS) Exists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+// SyncDir implements FS.
+func (OS) SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+type osLock struct{ f *os.File }
+
+func (l osLock) Close() error {
+	unix.Flock(int(l.f.Fd()), unix.LOCK_UN)
+	return l.f.Close()
+}
+
+// Lock implements FS with flock(LOCK_EX|LOCK_NB).
+func (OS) Lock(name string) (io.Closer, error) {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, name)
+		}
+		return nil, err
+	}
+	return osLock{f}, nil
+}
+
+// DiskUsage implements FS with statfs.
+func (OS) DiskUsage(dir string) (used, total uint64, err error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, 0, err
+	}
+	bs := uint64(st.Bsize)
+	total = st.Blocks * bs
+	return total - st.Bfree*bs, total, nil
+}
+
+func (f *osFile) Data() []byte { return f.data }
+func (f *osFile) Size() int64  { return f.size }
+
+// Sync uses fdatasync: on Linux it writes back the dirty pages of the file,
+// including those dirtied through the mapping, and the metadata needed to
+// read them. It syncs the whole file, which covers the range.
+func (f *osFile) Sync(off, n int64) error {
+	if err := fdatasync(f.f); err != nil {
+		return fmt.Errorf("vfs: sync %s: %w", f.f.Name(), err)
+	}
+	return nil
+}
+
+// Zero punches a hole; if the file system cannot, it writes zeros through
+// the mapping.
+func (f *osFile) Zero(off, n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	if off < 0 || off+n > f.size {
+		return fmt.Errorf("vfs: zero [%d,+%d) outside %s of %d bytes", off, n, f.f.Name(), f.size)
+	}
+	if err := punchHole(f.f, off, n); err != nil {
+		clear(f.data[off : off+n])
+	}
+	return nil
+}
+
+func (f *osFile) Close() error {
+	var err error
+	if f.data != nil {
+		err = unix.Munmap(f.data)
+		f.data = nil
+	}
+	if cerr := f.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
