@@ -30,6 +30,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&opts.logFormat, "log-format", "text", "log format: text or json")
 	root.AddCommand(
 		newNamesrvCommand(opts),
+		newBrokerCommand(opts),
 		newServeCommand(opts),
 		newVersionCommand(),
 	)

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +18,7 @@ import (
 type serveFlags struct {
 	dataDir string
 	ns      namesrvFlags
+	broker  brokerFlags
 }
 
 func newServeCommand(opts *globalOptions) *cobra.Command {
@@ -38,6 +42,11 @@ func newServeCommand(opts *globalOptions) *cobra.Command {
 			if nsCfg.DataDir == "" {
 				nsCfg.DataDir = filepath.Join(flags.dataDir, "namesrv")
 			}
+			brokerCfg, err := flags.broker.config(cmd, "broker-", filepath.Join(flags.dataDir, "broker"))
+			if err != nil {
+				return err
+			}
+
 			ns, err := namesrv.New(nsCfg, logger.With("role", "namesrv"))
 			if err != nil {
 				return fmt.Errorf("name server: %w", err)
@@ -45,14 +54,40 @@ func newServeCommand(opts *globalOptions) *cobra.Command {
 			if err := ns.Start(); err != nil {
 				return fmt.Errorf("name server: %w", err)
 			}
-			logger.Info("saturn started", "namesrv", ns.Addr().String(), "data-dir", flags.dataDir, "version", version)
+			// The in-process broker registers with the in-process name
+			// server, plus any others its config names.
+			brokerCfg.NamesrvAddrs = append([]string{dialable(ns.Addr())}, brokerCfg.NamesrvAddrs...)
+			b, err := startBroker(brokerCfg, opts, "broker")
+			if err != nil {
+				_ = ns.Shutdown(context.Background())
+				return err
+			}
+			logger.Info("saturn started", "namesrv", ns.Addr().String(), "broker", b.Addr().String(),
+				"announced", b.AnnouncedAddr(), "data-dir", flags.dataDir, "version", version)
+
 			shutdownCtx, cancel := waitForSignal(context.Background())
 			defer cancel()
 			logger.Info("shutting down")
-			return ns.Shutdown(shutdownCtx)
+			// Broker first: it unregisters from the name server on the way out.
+			return errors.Join(b.Shutdown(shutdownCtx), ns.Shutdown(shutdownCtx))
 		},
 	}
-	cmd.Flags().StringVar(&flags.dataDir, "data-dir", "./data", "directory for all of Saturn's data")
+	cmd.Flags().StringVar(&flags.dataDir, "data-dir", "./data", "directory for all of Saturn's data (name server in namesrv/, broker store in broker/)")
 	flags.ns.register(cmd, "namesrv-")
+	flags.broker.register(cmd, "broker-")
 	return cmd
+}
+
+// dialable turns a listen address into one this process can dial: an
+// unspecified host (":9876", "[::]:9876") becomes loopback.
+func dialable(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	}
+	return tcp.String()
 }
