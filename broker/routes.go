@@ -1,0 +1,73 @@
+package broker
+
+import (
+	"context"
+
+	"github.com/saturnmq/saturn/remoting"
+)
+
+// Handler groups. Each is a bounded worker pool of the remoting server, so
+// that, as with upstream's thread pools, slow sends (waiting for a sync
+// flush) never hold up pulls or heartbeats, and a full queue answers
+// SYSTEM_BUSY instead of growing without bound.
+const (
+	groupSend      = "send"
+	groupPull      = "pull"
+	groupHeartbeat = "heartbeat"
+	groupConsumer  = "consumer" // offsets and consumer lists
+	groupAdmin     = "admin"
+)
+
+// Sizes of the groups upstream does not let broker.conf size here.
+const (
+	heartbeatWorkers = 8
+	heartbeatQueue   = 50000
+	consumerWorkers  = 16
+	consumerQueue    = 100000
+	adminWorkers     = 2
+	adminQueue       = 10000
+)
+
+// routes registers every request the broker serves. Codes not registered
+// are answered REQUEST_CODE_NOT_SUPPORTED by the server.
+func (b *Broker) routes() {
+	s := b.server
+	s.RegisterGroup(groupSend, b.cfg.SendWorkers, b.cfg.SendQueueCapacity)
+	s.RegisterGroup(groupPull, b.cfg.PullWorkers, b.cfg.PullQueueCapacity)
+	s.RegisterGroup(groupHeartbeat, heartbeatWorkers, heartbeatQueue)
+	s.RegisterGroup(groupConsumer, consumerWorkers, consumerQueue)
+	s.RegisterGroup(groupAdmin, adminWorkers, adminQueue)
+
+	h := func(f func(context.Context, *remoting.Conn, *remoting.Command) *remoting.Command) remoting.Handler {
+		return remoting.HandlerFunc(f)
+	}
+	for _, code := range []int32{remoting.RequestSendMessage, remoting.RequestSendMessageV2, remoting.RequestSendBatchMessage} {
+		s.Register(code, groupSend, h(b.handleSend))
+	}
+	for _, code := range []int32{remoting.RequestPullMessage, remoting.RequestLitePullMessage} {
+		s.Register(code, groupPull, h(b.handlePull))
+	}
+
+	s.Register(remoting.RequestHeartBeat, groupHeartbeat, h(b.handleHeartbeat))
+	s.Register(remoting.RequestUnregisterClient, groupHeartbeat, h(b.handleUnregisterClient))
+
+	s.Register(remoting.RequestGetConsumerListByGroup, groupConsumer, h(b.handleGetConsumerList))
+	s.Register(remoting.RequestQueryConsumerOffset, groupConsumer, h(b.handleQueryConsumerOffset))
+	s.Register(remoting.RequestUpdateConsumerOffset, groupConsumer, h(b.handleUpdateConsumerOffset))
+	s.Register(remoting.RequestGetMaxOffset, groupConsumer, h(b.handleGetMaxOffset))
+	s.Register(remoting.RequestGetMinOffset, groupConsumer, h(b.handleGetMinOffset))
+	s.Register(remoting.RequestSearchOffsetByTimestamp, groupConsumer, h(b.handleSearchOffset))
+	s.Register(remoting.RequestGetEarliestMsgStoreTime, groupConsumer, h(b.handleEarliestStoreTime))
+
+	s.Register(remoting.RequestUpdateAndCreateTopic, groupAdmin, h(b.handleUpdateAndCreateTopic))
+	s.Register(remoting.RequestDeleteTopicInBroker, groupAdmin, h(b.handleDeleteTopic))
+	s.Register(remoting.RequestGetAllTopicConfig, groupAdmin, h(b.handleGetAllTopicConfig))
+	s.Register(remoting.RequestGetBrokerConfig, groupAdmin, h(b.handleGetBrokerConfig))
+	s.Register(remoting.RequestGetBrokerRuntimeInfo, groupAdmin, h(b.handleGetRuntimeInfo))
+	s.Register(remoting.RequestGetTopicStatsInfo, groupAdmin, h(b.handleGetTopicStats))
+	s.Register(remoting.RequestGetConsumeStats, groupAdmin, h(b.handleGetConsumeStats))
+	s.Register(remoting.RequestGetAllSubscriptionGroupConfig, groupAdmin, h(b.handleGetAllGroups))
+	s.Register(remoting.RequestUpdateAndCreateSubscriptionGroup, groupAdmin, h(b.handleUpdateGroup))
+	s.Register(remoting.RequestDeleteSubscriptionGroup, groupAdmin, h(b.handleDeleteGroup))
+	s.Register(remoting.RequestGetConsumerConnectionList, groupAdmin, h(b.handleGetConsumerConnections))
+}

@@ -1,0 +1,378 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/saturnmq/saturn/broker/meta"
+	"github.com/saturnmq/saturn/message"
+	"github.com/saturnmq/saturn/remoting"
+	"github.com/saturnmq/saturn/store"
+)
+
+// sendHeader is SendMessageRequestHeader. Every field is read under its long
+// name and its V2 short name, whatever the request code, so either form is
+// accepted everywhere.
+type sendHeader struct {
+	producerGroup         string
+	topic                 string
+	defaultTopic          string
+	defaultTopicQueueNums int32
+	queueID               int32
+	sysFlag               int32
+	bornTimestamp         int64
+	flag                  int32
+	properties            string
+	reconsumeTimes        int32
+	unitMode              bool
+	maxReconsumeTimes     int32
+	hasMaxReconsumeTimes  bool
+	batch                 bool
+}
+
+func parseSendHeader(ext map[string]string) (sendHeader, error) {
+	r := extReader{ext: ext}
+	h := sendHeader{
+		producerGroup:         r.str("producerGroup", "a"),
+		topic:                 r.str("topic", "b"),
+		defaultTopic:          r.str("defaultTopic", "c"),
+		defaultTopicQueueNums: r.int32(false, "defaultTopicQueueNums", "d"),
+		queueID:               r.int32(true, "queueId", "e"),
+		sysFlag:               r.int32(false, "sysFlag", "f"),
+		bornTimestamp:         r.int64(false, "bornTimestamp", "g"),
+		flag:                  r.int32(false, "flag", "h"),
+		properties:            r.str("properties", "i"),
+		reconsumeTimes:        r.int32(false, "reconsumeTimes", "j"),
+		unitMode:              r.bool("unitMode", "k"),
+		maxReconsumeTimes:     r.int32(false, "maxReconsumeTimes", "l"),
+		hasMaxReconsumeTimes:  r.has("maxReconsumeTimes", "l"),
+		batch:                 r.bool("batch", "m"),
+	}
+	if h.defaultTopic == "" {
+		h.defaultTopic = meta.AutoCreateTopicKey
+	}
+	return h, r.err
+}
+
+// handleSend serves SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
+func (b *Broker) handleSend(ctx context.Context, conn *remoting.Conn, req *remoting.Command) *remoting.Command {
+	h, err := parseSendHeader(req.ExtFields)
+	if err != nil {
+		return b.sendResponse(req, remoting.ResponseSystemError, err.Error())
+	}
+	if req.Code == remoting.RequestSendBatchMessage || h.batch {
+		return b.sendBatch(ctx, conn, req, &h)
+	}
+	return b.sendOne(ctx, conn, req, &h)
+}
+
+// sendResponse starts a send response; MSG_REGION and TRACE_ON go on every
+// one, as upstream adds them before processing.
+func (b *Broker) sendResponse(req *remoting.Command, code int32, remark string) *remoting.Command {
+	resp := remoting.NewResponse(req, code, remark)
+	resp.ExtFields[message.PropertyMsgRegion] = b.cfg.RegionID
+	resp.ExtFields[message.PropertyTraceSwitch] = strconv.FormatBool(b.cfg.TraceOn)
+	return resp
+}
+
+// errResponse is a checked failure: the response code and remark.
+type errResponse struct {
+	code   int32
+	remark string
+}
+
+func (e *errResponse) Error() string { return e.remark }
+
+func failf(code int32, format string, args ...any) *errResponse {
+	return &errResponse{code: code, remark: fmt.Sprintf(format, args...)}
+}
+
+// checkSend applies upstream's msgCheck to a send: broker and topic
+// permissions, the topic name, automatic topic creation and the queue id. It
+// returns the topic and the queue to write (a negative queue id picks a
+// random writable queue).
+func (b *Broker) checkSend(h *sendHeader) (meta.TopicConfig, int32, *errResponse) {
+	if !meta.Writable(int32(b.cfg.BrokerPermission)) {
+		return meta.TopicConfig{}, 0, failf(remoting.ResponseNoPermission,
+			"the broker[%s] sending message is forbidden", b.brokerAddr)
+	}
+	if err := meta.ValidateTopicName(h.topic); err != nil {
+		return meta.TopicConfig{}, 0, topicNameError(h.topic, err)
+	}
+	if meta.NotAllowedToSend(h.topic) {
+		return meta.TopicConfig{}, 0, failf(remoting.ResponseNoPermission,
+			"sending message to topic[%s] is forbidden", h.topic)
+	}
+	tc, ok := b.topics.Get(h.topic)
+	if !ok {
+		var err *errResponse
+		if tc, err = b.autoCreateTopic(h); err != nil {
+			return tc, 0, err
+		}
+	}
+	if !meta.Writable(tc.Perm) {
+		return tc, 0, failf(remoting.ResponseNoPermission,
+			"the topic[%s] sending message is forbidden", h.topic)
+	}
+	queueID := h.queueID
+	if queueID < 0 {
+		if tc.WriteQueueNums <= 0 {
+			return tc, 0, failf(remoting.ResponseNoPermission, "the topic[%s] has no write queue", h.topic)
+		}
+		queueID = rand.Int32N(tc.WriteQueueNums)
+	}
+	if queueID >= max(tc.ReadQueueNums, tc.WriteQueueNums) {
+		return tc, 0, failf(remoting.ResponseInvalidParameter,
+			"request queueId[%d] is illegal, topic[%s] has %d write queues, producer: %s",
+			queueID, h.topic, tc.WriteQueueNums, h.producerGroup)
+	}
+	return tc, queueID, nil
+}
+
+// autoCreateTopic creates an unknown topic on its first send: from the
+// template (defaultTopic, normally TBW102) when automatic creation is on,
+// and always for retry topics (one queue), as upstream. A created topic is
+// registered with the name servers before the send is answered, so the
+// producer's next route lookup finds it.
+func (b *Broker) autoCreateTopic(h *sendHeader) (meta.TopicConfig, *errResponse) {
+	var sysFlag int32
+	if h.unitMode {
+		sysFlag = meta.TopicSysFlagUnit
+		if meta.IsRetryTopic(h.topic) {
+			sysFlag = meta.TopicSysFlagUnitSub
+		}
+	}
+	queueNums := max(h.defaultTopicQueueNums, 1)
+	tc, created, err := b.topics.CreateFromTemplate(h.topic, h.defaultTopic, queueNums, sysFlag)
+	if err != nil && meta.IsRetryTopic(h.topic) {
+		tc, created, err = b.topics.EnsureRetryTopic(h.topic, 1, meta.PermReadWrite)
+	}
+	switch {
+	case errors.Is(err, meta.ErrTemplateNotFound), errors.Is(err, meta.ErrTemplateNotInherit):
+		return tc, failf(remoting.ResponseTopicNotExist, "topic[%s] not exist, apply first please!", h.topic)
+	case err != nil:
+		return tc, failf(remoting.ResponseSystemError, "create topic[%s]: %v", h.topic, err)
+	}
+	if created {
+		b.logger.Info("topic created on first send", "topic", h.topic, "template", h.defaultTopic,
+			"queues", tc.WriteQueueNums, "producerGroup", h.producerGroup)
+		b.topicsChanged()
+	}
+	return tc, nil
+}
+
+// topicNameError words a name-validation failure as upstream does.
+func topicNameError(topic string, err error) *errResponse {
+	switch {
+	case errors.Is(err, meta.ErrNameBlank):
+		return failf(remoting.ResponseInvalidParameter, "the specified topic is blank")
+	case errors.Is(err, meta.ErrNameTooLong):
+		return failf(remoting.ResponseInvalidParameter,
+			"the specified topic is longer than topic max length %d", meta.MaxTopicNameLength)
+	case errors.Is(err, meta.ErrNameIllegal):
+		return failf(remoting.ResponseInvalidParameter,
+			"the specified topic[%s] contains illegal characters, allowing only ^[%%|a-zA-Z0-9_-]+$", topic)
+	}
+	return failf(remoting.ResponseInvalidParameter, "the specified topic[%s] is invalid: %v", topic, err)
+}
+
+// sendOne stores one message.
+func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting.Command, h *sendHeader) *remoting.Command {
+	tc, queueID, fail := b.checkSend(h)
+	if fail != nil {
+		return b.sendResponse(req, fail.code, fail.remark)
+	}
+	if len(req.Body) > b.cfg.MaxMessageSize {
+		return b.sendResponse(req, remoting.ResponseMessageIllegal,
+			fmt.Sprintf("the message body size %d is over the max value %d", len(req.Body), b.cfg.MaxMessageSize))
+	}
+	if isTransactional(h.sysFlag, h.properties) {
+		return b.sendResponse(req, remoting.ResponseNoPermission,
+			fmt.Sprintf("the broker[%s] does not support transactional messages yet", b.brokerAddr))
+	}
+	topic := h.topic
+	if meta.IsRetryTopic(topic) {
+		var fail *errResponse
+		if topic, queueID, fail = b.retryTarget(h, queueID); fail != nil {
+			return b.sendResponse(req, fail.code, fail.remark)
+		}
+	}
+	sysFlag := h.sysFlag
+	if tc.TopicFilterType == meta.FilterMultiTag {
+		sysFlag |= message.SysFlagMultiTags
+	}
+	uniq := ""
+	if v, ok := message.FindProperty(h.properties, message.PropertyUniqClientMessageIDKeyIdx); ok {
+		uniq = v
+	} else {
+		uniq = b.uniq.Next()
+	}
+	props := b.withBrokerProperties(h.properties, uniq)
+	if len(props) > message.MaxPropertiesLength {
+		return b.sendResponse(req, remoting.ResponseMessageIllegal,
+			fmt.Sprintf("the message properties length %d is over the max value %d", len(props), message.MaxPropertiesLength))
+	}
+	msg := &message.Ext{
+		Topic:          topic,
+		QueueID:        queueID,
+		Flag:           h.flag,
+		SysFlag:        sysFlag,
+		BornTimestamp:  h.bornTimestamp,
+		BornHost:       remoteAddrPort(conn),
+		StoreHost:      b.storeHost,
+		ReconsumeTimes: h.reconsumeTimes,
+		Body:           req.Body,
+		RawProperties:  props,
+	}
+	res, err := b.store.Put(ctx, msg)
+	resp, stored := b.putResponse(req, res.Status, err)
+	if !stored {
+		return resp
+	}
+	b.stats.put.Add(1)
+	resp.ExtFields["msgId"] = message.OffsetMsgID(b.storeHost, res.CommitLogOffset)
+	resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
+	resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
+	resp.ExtFields["transactionId"] = uniq
+	return resp
+}
+
+// retryTarget handles a client's own send to a retry topic (the Java
+// client's fallback when CONSUMER_SEND_MSG_BACK failed): once the message has
+// been reconsumed more often than allowed it goes to the group's dead-letter
+// topic instead.
+func (b *Broker) retryTarget(h *sendHeader, queueID int32) (string, int32, *errResponse) {
+	group, _ := meta.GroupOfRetryTopic(h.topic)
+	gc, ok := b.groups.Get(group)
+	if !ok {
+		return "", 0, failf(remoting.ResponseSubscriptionGroupNotExist, "subscription group not exist, %s", group)
+	}
+	maxTimes := gc.RetryMaxTimes
+	if h.hasMaxReconsumeTimes {
+		maxTimes = h.maxReconsumeTimes
+	}
+	if h.reconsumeTimes <= maxTimes {
+		return h.topic, queueID, nil
+	}
+	dlq := meta.DLQTopic(group)
+	_, created, err := b.topics.EnsureRetryTopic(dlq, 1, meta.PermReadWrite)
+	if err != nil {
+		return "", 0, failf(remoting.ResponseSystemError, "topic[%s] not exist: %v", dlq, err)
+	}
+	if created {
+		b.topicsChanged()
+	}
+	return dlq, 0, nil
+}
+
+// isTransactional reports whether a send is a transactional half message.
+func isTransactional(sysFlag int32, props string) bool {
+	if message.TransactionType(sysFlag) == message.TransactionPreparedType {
+		return true
+	}
+	v, _ := message.FindProperty(props, message.PropertyTransactionPrepared)
+	return strings.EqualFold(v, "true")
+}
+
+// withBrokerProperties returns the properties string of a single send with
+// the broker's additions: MSG_REGION, TRACE_ON, CLUSTER and UNIQ_KEY (uniq is
+// the client's UNIQ_KEY when it sent one). The broker's values win; POP_CK is
+// removed, as 5.x does.
+func (b *Broker) withBrokerProperties(props, uniq string) string {
+	pairs := [...][2]string{
+		{message.PropertyMsgRegion, b.cfg.RegionID},
+		{message.PropertyTraceSwitch, strconv.FormatBool(b.cfg.TraceOn)},
+		{message.PropertyCluster, b.cfg.BrokerClusterName},
+		{message.PropertyUniqClientMessageIDKeyIdx, uniq},
+	}
+	return mergeProperties(props, pairs[:], true)
+}
+
+// mergeProperties adds pairs to an encoded properties string. With override
+// the pairs' values win over the string's, otherwise the string's do.
+//
+// The common case, where no key of pairs is present with another value, just
+// appends to the client's string and never decodes it; only a conflict (or a
+// POP_CK to strip) costs a decode and re-encode.
+func mergeProperties(props string, pairs [][2]string, override bool) string {
+	_, slow := message.FindProperty(props, message.PropertyPopCK)
+	present := make([]bool, len(pairs))
+	for i, kv := range pairs {
+		v, ok := message.FindProperty(props, kv[0])
+		present[i] = ok
+		if ok && override && v != kv[1] {
+			slow = true
+		}
+	}
+	if slow {
+		m := message.DecodeProperties(props)
+		delete(m, message.PropertyPopCK)
+		for _, kv := range pairs {
+			if _, ok := m[kv[0]]; ok && !override {
+				continue
+			}
+			m[kv[0]] = kv[1]
+		}
+		return message.EncodeProperties(m)
+	}
+	var sb strings.Builder
+	sb.Grow(len(props) + 128)
+	sb.WriteString(props)
+	if props != "" && props[len(props)-1] != message.PropertySeparator {
+		sb.WriteByte(message.PropertySeparator)
+	}
+	for i, kv := range pairs {
+		if present[i] || kv[0] == "" || kv[1] == "" {
+			continue
+		}
+		sb.WriteString(kv[0])
+		sb.WriteByte(message.NameValueSeparator)
+		sb.WriteString(kv[1])
+		sb.WriteByte(message.PropertySeparator)
+	}
+	return sb.String()
+}
+
+// putResponse maps a store outcome to the send response code. stored is true
+// when the message was written (SUCCESS or FLUSH_DISK_TIMEOUT), i.e. when the
+// response must carry the message id and offsets.
+func (b *Broker) putResponse(req *remoting.Command, status store.PutStatus, err error) (*remoting.Command, bool) {
+	switch status {
+	case store.PutOK:
+		if err == nil {
+			return b.sendResponse(req, remoting.ResponseSuccess, ""), true
+		}
+	case store.FlushDiskTimeout:
+		return b.sendResponse(req, remoting.ResponseFlushDiskTimeout, "flush disk timeout"), true
+	case store.MessageIllegal, store.PropertiesSizeExceeded:
+		return b.sendResponse(req, remoting.ResponseMessageIllegal, "the message is illegal, maybe msg body or properties length not matched. "+errText(status, err)), false
+	case store.ServiceNotAvailable:
+		return b.sendResponse(req, remoting.ResponseServiceNotAvailable,
+			"service not available now: the store is closed, read-only or the disk is full. "+errText(status, err)), false
+	case store.OSPageCacheBusy:
+		return b.sendResponse(req, remoting.ResponseSystemBusy, "[PC_SYNCHRONIZED]broker busy, start flow control for a while"), false
+	}
+	return b.sendResponse(req, remoting.ResponseSystemError, "UNKNOWN_ERROR: "+errText(status, err)), false
+}
+
+func errText(status store.PutStatus, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return status.String()
+}
+
+// remoteAddrPort returns the peer address of conn as the born host.
+func remoteAddrPort(conn *remoting.Conn) netip.AddrPort {
+	if tcp, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
+		ap := tcp.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}

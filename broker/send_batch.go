@@ -1,0 +1,128 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/saturnmq/saturn/broker/meta"
+	"github.com/saturnmq/saturn/message"
+	"github.com/saturnmq/saturn/remoting"
+)
+
+// sendBatch stores the messages of a SEND_BATCH_MESSAGE body in one queue
+// with consecutive offsets. The response carries the first queue offset and
+// the comma-joined offset message ids.
+func (b *Broker) sendBatch(ctx context.Context, conn *remoting.Conn, req *remoting.Command, h *sendHeader) *remoting.Command {
+	tc, queueID, fail := b.checkSend(h)
+	if fail != nil {
+		return b.sendResponse(req, fail.code, fail.remark)
+	}
+	if meta.IsRetryTopic(h.topic) {
+		return b.sendResponse(req, remoting.ResponseMessageIllegal,
+			fmt.Sprintf("batch request does not support retry group %s", h.topic))
+	}
+	if len(req.Body) > b.cfg.MaxMessageSize {
+		return b.sendResponse(req, remoting.ResponseMessageIllegal,
+			fmt.Sprintf("the batch body size %d is over the max value %d", len(req.Body), b.cfg.MaxMessageSize))
+	}
+	if isTransactional(h.sysFlag, h.properties) {
+		return b.sendResponse(req, remoting.ResponseMessageIllegal, "batch message does not support transaction")
+	}
+	items, err := message.DecodeBatch(req.Body)
+	if err != nil {
+		return b.sendResponse(req, remoting.ResponseMessageIllegal, fmt.Sprintf("malformed batch body: %v", err))
+	}
+	sysFlag := h.sysFlag
+	if tc.TopicFilterType == meta.FilterMultiTag {
+		sysFlag |= message.SysFlagMultiTags
+	}
+	// Batch-level properties (the header's plus the broker's) are added to
+	// each message that does not set the key itself; a message's own
+	// UNIQ_KEY is never overridden (upstream issue #9416).
+	batchProps := batchPairs(h.properties, [][2]string{
+		{message.PropertyMsgRegion, b.cfg.RegionID},
+		{message.PropertyTraceSwitch, strconv.FormatBool(b.cfg.TraceOn)},
+		{message.PropertyCluster, b.cfg.BrokerClusterName},
+	})
+	bornHost := remoteAddrPort(conn)
+	msgs := make([]*message.Ext, len(items))
+	for i, it := range items {
+		own := string(it.Properties)
+		if hasDelay(own) {
+			return b.sendResponse(req, remoting.ResponseMessageIllegal, "batch message does not support delay level")
+		}
+		if isTransactional(0, own) {
+			return b.sendResponse(req, remoting.ResponseMessageIllegal, "batch message does not support transaction")
+		}
+		props := mergeProperties(own, batchProps, false)
+		if len(props) > message.MaxPropertiesLength {
+			return b.sendResponse(req, remoting.ResponseMessageIllegal,
+				fmt.Sprintf("the properties length %d of message %d is over the max value %d", len(props), i, message.MaxPropertiesLength))
+		}
+		msgs[i] = &message.Ext{
+			Topic:          h.topic,
+			QueueID:        queueID,
+			Flag:           it.Flag,
+			SysFlag:        sysFlag,
+			BornTimestamp:  h.bornTimestamp,
+			BornHost:       bornHost,
+			StoreHost:      b.storeHost,
+			ReconsumeTimes: h.reconsumeTimes,
+			Body:           it.Body,
+			RawProperties:  props,
+		}
+	}
+	res, err := b.store.PutBatch(ctx, msgs)
+	resp, stored := b.putResponse(req, res.Status, err)
+	if !stored {
+		return resp
+	}
+	b.stats.put.Add(int64(len(msgs)))
+	var ids strings.Builder
+	ids.Grow(len(msgs) * 33)
+	for i, off := range res.Offsets {
+		if i > 0 {
+			ids.WriteByte(',')
+		}
+		ids.WriteString(message.OffsetMsgID(b.storeHost, off))
+	}
+	resp.ExtFields["msgId"] = ids.String()
+	resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
+	resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
+	uniq, _ := message.FindProperty(h.properties, message.PropertyUniqClientMessageIDKeyIdx)
+	resp.ExtFields["transactionId"] = uniq
+	return resp
+}
+
+// batchPairs returns the batch header's properties followed by the broker's
+// pairs (which win over the header's).
+func batchPairs(headerProps string, broker [][2]string) [][2]string {
+	var pairs [][2]string
+	if headerProps != "" {
+		for k, v := range message.DecodeProperties(headerProps) {
+			override := false
+			for _, kv := range broker {
+				override = override || kv[0] == k
+			}
+			if !override {
+				pairs = append(pairs, [2]string{k, v})
+			}
+		}
+	}
+	return append(pairs, broker...)
+}
+
+// hasDelay reports whether properties ask for delayed delivery.
+func hasDelay(props string) bool {
+	if v, ok := message.FindProperty(props, message.PropertyDelayTimeLevel); ok && v != "0" {
+		return true
+	}
+	for _, k := range []string{message.PropertyTimerDeliverMs, message.PropertyTimerDelaySec, message.PropertyTimerDelayMs} {
+		if _, ok := message.FindProperty(props, k); ok {
+			return true
+		}
+	}
+	return false
+}
