@@ -104,6 +104,9 @@ func decodeBinaryHeader(h []byte, c *Command) error {
 		}
 		p = next
 	}
+	if n == 0 {
+		return nil // only empty entries: as absent as no entries
+	}
 	m := make(map[string]string, n)
 	for p := 0; p < len(ents); {
 		klen, vlen, next, _ := binaryEntry(ents, p, base)

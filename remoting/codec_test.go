@@ -189,7 +189,7 @@ func TestDecodeJSONExamples(t *testing.T) {
 		},
 		{
 			name:   "escaped keys, surrogate pairs, invalid surrogates, raw UTF-8",
-			header: `{"c\u006fde":1,"remark":"\ud83d\ude00 \ud800x \udc00 \u00e9 é 😀","extFields":{"k\u0001":"v\u0002","n":12,"t":true,"f":false,"z":null,"e":""}}`,
+			header: `{"c\u006fde":1,"remark":"\ud83d\ude00 \ud800x \udc00 \u00e9 é 😀","extFields":{"k\u0001":"v\u0002","n":12,"t":true,"f":false,"z":null,"e":"","d":"1","d":null}}`,
 			want: Command{Code: 1, Remark: "😀 \uFFFDx \uFFFD é é 😀",
 				ExtFields: map[string]string{"k\x01": "v\x02", "n": "12", "t": "true", "f": "false", "e": ""}},
 		},

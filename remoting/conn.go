@@ -79,7 +79,7 @@ type connOwner interface {
 // call is a request waiting for its response. Whoever removes it from
 // Conn.calls completes it, so it completes exactly once.
 type call struct {
-	ch   chan callResult      // sync calls: buffered, capacity 1
+	ch   chan callResult       // sync calls: buffered, capacity 1
 	cb   func(*Command, error) // async calls
 	done atomic.Bool
 	stop atomic.Pointer[func() bool] // stops the async call's timeout
@@ -231,13 +231,18 @@ func (c *Conn) WriteResponse(resp *Command) error {
 }
 
 // send encodes cmd with the given serialization, opaque and flag (cmd itself
-// is not modified) and queues the frame.
+// is not modified) and queues the frame. A command the binary form cannot
+// carry goes as JSON.
 func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 	cp := *cmd
 	cp.Opaque = opaque
 	cp.Flag = flag
 	bp := c.pool.Get().(*[]byte)
 	b, err := appendFrame((*bp)[:0], &cp, st)
+	if err != nil && st == SerializeRocketMQ && errors.Is(err, ErrNotEncodable) {
+		// Every peer reads JSON, and JSON carries what binary cannot.
+		b, err = appendFrame((*bp)[:0], &cp, SerializeJSON)
+	}
 	if err != nil {
 		c.pool.Put(bp)
 		return err

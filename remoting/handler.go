@@ -14,7 +14,8 @@ import (
 // when the handler keeps the request and answers later with
 // conn.WriteResponse (long polling of pulls does this). Responses to oneway
 // requests are never sent. ctx is the connection's context: it is cancelled
-// when the connection closes.
+// when the connection closes. The handler owns req, body included: the body
+// is a slice of a buffer read for this frame alone and may be kept.
 //
 // A panic in a handler is recovered: the request is answered with
 // ResponseSystemError and the server keeps serving.

@@ -33,8 +33,12 @@ type jsonDecoder struct {
 }
 
 // extPair is a decoded extFields member, collected before the map is made so
-// the map can be sized exactly.
-type extPair struct{ k, v string }
+// the map can be sized exactly. null marks a member whose value was null: it
+// removes an earlier member of the same name.
+type extPair struct {
+	k, v string
+	null bool
+}
 
 func (d *jsonDecoder) fail(detail string) error {
 	return frameErr(ErrBadHeader, d.pos, "JSON header: "+detail)
@@ -240,12 +244,12 @@ func (d *jsonDecoder) extFields(c *Command) error {
 				return err
 			}
 			var v string
-			present := true
+			null := false
 			switch b := d.peek(); {
 			case b == '"':
 				v, err = d.str()
 			case b == 'n' && d.literal("null"):
-				present = false // upstream treats a null value as absent
+				null = true // upstream treats a null value as absent
 			case b == 't' && d.literal("true"):
 				v = "true"
 			case b == 'f' && d.literal("false"):
@@ -258,9 +262,7 @@ func (d *jsonDecoder) extFields(c *Command) error {
 			if err != nil {
 				return err
 			}
-			if present {
-				pairs = append(pairs, extPair{k, v})
-			}
+			pairs = append(pairs, extPair{k, v, null})
 			switch d.peek() {
 			case ',':
 				d.pos++
@@ -275,7 +277,11 @@ func (d *jsonDecoder) extFields(c *Command) error {
 	}
 	m := make(map[string]string, len(pairs))
 	for _, p := range pairs {
-		m[p.k] = p.v
+		if p.null {
+			delete(m, p.k)
+		} else {
+			m[p.k] = p.v
+		}
 	}
 	c.ExtFields = m
 	return nil

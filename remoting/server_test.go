@@ -658,3 +658,22 @@ func TestShutdownDeadline(t *testing.T) {
 		t.Fatalf("pending call failed with %v, want ErrConnClosed", err)
 	}
 }
+
+func TestResponseTheBinaryFormCannotCarryGoesAsJSON(t *testing.T) {
+	long := strings.Repeat("k", 1<<15)
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.Register(codeNote, "default", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+			resp := NewResponse(req, ResponseSuccess, "")
+			resp.ExtFields[long] = "v"
+			return resp
+		}))
+	})
+	c := newClient(t, ClientConfig{Serialize: SerializeRocketMQ})
+	resp, err := c.InvokeSync(ctxT(t), s.addr, NewRequest(codeNote, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Serialize != SerializeJSON || resp.ExtFields[long] != "v" {
+		t.Fatalf("response %v", resp.Serialize)
+	}
+}
