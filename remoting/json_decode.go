@@ -367,10 +367,31 @@ func (d *jsonDecoder) str() (string, error) {
 // as encoding/json does) from d.s[start:], just after the opening quote.
 func (d *jsonDecoder) strSlow(start int) (string, error) {
 	s := d.s
+	// Size the result from the raw length: escapes only shrink, so one
+	// allocation suffices unless invalid UTF-8 bytes grow into U+FFFD.
+	raw := len(s) - start
+	for i := start; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+		} else if s[i] == '"' {
+			raw = i - start
+			break
+		}
+	}
 	var b strings.Builder
-	b.Grow(16)
+	b.Grow(raw)
 	i := start
 	for i < len(s) {
+		// Copy the run of plain bytes up to the next special one.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && s[j] < utf8.RuneSelf {
+			j++
+		}
+		b.WriteString(s[i:j])
+		i = j
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '"':
@@ -379,12 +400,13 @@ func (d *jsonDecoder) strSlow(start int) (string, error) {
 		case c < 0x20:
 			d.pos = i
 			return "", d.fail("control character in string")
-		case c < utf8.RuneSelf && c != '\\':
-			b.WriteByte(c)
-			i++
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(s[i:])
-			b.WriteRune(r) // RuneError for invalid bytes: U+FFFD
+			if r == utf8.RuneError && size == 1 {
+				b.WriteString("\uFFFD")
+			} else {
+				b.WriteString(s[i : i+size])
+			}
 			i += size
 		default: // backslash
 			if i+1 >= len(s) {
