@@ -677,3 +677,16 @@ func TestResponseTheBinaryFormCannotCarryGoesAsJSON(t *testing.T) {
 		t.Fatalf("response %v", resp.Serialize)
 	}
 }
+
+func TestLargeFrames(t *testing.T) {
+	s := startServer(t, ServerConfig{}, nil)
+	c := newClient(t, ClientConfig{})
+	body := bytes.Repeat([]byte("0123456789abcdef"), 3<<20/16) // 3 MiB: read in growing steps
+	resp, err := c.InvokeSync(ctxT(t), s.addr, NewRequest(codeEcho, nil, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(resp.Body, body) {
+		t.Fatalf("echoed %d bytes, want %d", len(resp.Body), len(body))
+	}
+}
