@@ -50,6 +50,9 @@ type Broker struct {
 	// counts as cached in memory (accessMessageInMemoryMaxRatio of RAM).
 	memWindow atomic.Int64
 
+	// ready is closed once Start has set the fields below; handlers wait
+	// for it, since the server may accept a request before Start returns.
+	ready chan struct{}
 	// Set by Start, read-only afterwards.
 	addr       net.Addr       // where the server listens
 	storeHost  netip.AddrPort // announced address, written into records
@@ -59,7 +62,8 @@ type Broker struct {
 	ctx     context.Context // ends at Shutdown; stops the background loops
 	cancel  context.CancelFunc
 	loops   sync.WaitGroup
-	started atomic.Bool
+	started atomic.Bool // Start was called
+	serving atomic.Bool // the server listens and the registrar runs
 	stopped atomic.Bool
 }
 
@@ -83,6 +87,7 @@ func New(cfg Config, logger *slog.Logger) (*Broker, error) {
 		logger: logger.With("broker", cfg.BrokerName),
 		now:    time.Now,
 		holds:  newPullHolds(),
+		ready:  make(chan struct{}),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.memWindow.Store(physicalMemory() * int64(cfg.AccessMessageInMemoryMaxRatio) / 100)
@@ -165,17 +170,8 @@ func (b *Broker) Start() error {
 	if !b.started.CompareAndSwap(false, true) {
 		return errors.New("broker: already started")
 	}
-	if err := b.server.Start(); err != nil {
-		return fmt.Errorf("broker: listen: %w", err)
-	}
-	b.addr = b.server.Addr()
-	port := 0
-	if tcp, ok := b.addr.(*net.TCPAddr); ok {
-		port = tcp.Port
-	}
 	ip, loopback, err := announceAddr(b.cfg.BrokerIP1, b.cfg.ListenHost, interfaceAddrs)
 	if err != nil {
-		_ = b.server.Shutdown(context.Background())
 		return fmt.Errorf("broker: %w", err)
 	}
 	if loopback {
@@ -184,13 +180,28 @@ func (b *Broker) Start() error {
 	if !ip.Is4() {
 		b.logger.Warn("announced address is not IPv4; the Go client cannot decode IPv6 message ids", "ip", ip)
 	}
-	b.storeHost = netip.AddrPortFrom(ip, uint16(port))
-	b.brokerAddr = b.storeHost.String()
 	b.bootTime = b.now()
 	b.uniq = message.NewUniqIDGenerator(ip, os.Getpid(), int32(b.bootTime.UnixNano()))
 	b.wake = newTaskQueue(max(2, b.cfg.PullWorkers/4))
 	b.nsClient = remoting.NewClient(remoting.ClientConfig{Logger: b.logger.With("component", "namesrv-client")})
 	b.registrar = newRegistrar(b)
+	if err := b.server.Start(); err != nil {
+		b.wake.close()
+		_ = b.nsClient.Close()
+		b.wake, b.nsClient, b.registrar = nil, nil, nil
+		return fmt.Errorf("broker: listen: %w", err)
+	}
+	b.serving.Store(true)
+	// The port is known only now (listenPort 0 picks one). Requests that
+	// arrived meanwhile wait in their handlers for ready.
+	b.addr = b.server.Addr()
+	port := 0
+	if tcp, ok := b.addr.(*net.TCPAddr); ok {
+		port = tcp.Port
+	}
+	b.storeHost = netip.AddrPortFrom(ip, uint16(port))
+	b.brokerAddr = b.storeHost.String()
+	close(b.ready)
 
 	b.loop(b.cfg.registerPeriod(), func() { b.registrar.request() })
 	b.loop(b.cfg.FlushConsumerOffsetInterval, b.persistOffsets)
@@ -259,10 +270,8 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
-	if b.started.Load() {
-		if b.registrar != nil {
-			b.registrar.unregister(ctx)
-		}
+	if b.serving.Load() {
+		b.registrar.unregister(ctx)
 		if err := b.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop remoting server: %w", err))
 		}

@@ -248,3 +248,45 @@ func TestQueueOffsetRequests(t *testing.T) {
 		t.Errorf("earliest store time = %v", resp.ExtFields)
 	}
 }
+
+func TestSendMessageBack(t *testing.T) {
+	tb := startBroker(t, t.TempDir(), nil)
+	tb.createTopic("SB", 1, 6)
+	tb.send("SB", 0, "payload", map[string]string{"TAGS": "t", "UNIQ_KEY": "U1"})
+	orig := decode(t, tb.pull("sbg", "SB", 0, 0, "*").Body)[0]
+
+	back := func(offset int64, delayLevel string) {
+		t.Helper()
+		resp := tb.call(remoting.RequestConsumerSendMsgBack, map[string]string{
+			"group": "sbg", "offset": strconv.FormatInt(offset, 10), "delayLevel": delayLevel,
+			"originMsgId": "U1", "originTopic": "SB", "unitMode": "false", "maxReconsumeTimes": "2"}, nil)
+		if resp.Code != remoting.ResponseSuccess {
+			t.Fatalf("send back: %d %q", resp.Code, resp.Remark)
+		}
+		tb.waitVisible(nil)
+	}
+	// Two failures go to the retry topic, the third (reconsumeTimes 2 =
+	// max) to the dead-letter topic.
+	offset := orig.CommitLogOffset
+	rounds := []struct {
+		topic      string
+		pullOffset int64
+	}{{"%RETRY%sbg", 0}, {"%RETRY%sbg", 1}, {"%DLQ%sbg", 0}}
+	for i, rd := range rounds {
+		back(offset, "0")
+		resp := tb.pull("sbg", rd.topic, 0, rd.pullOffset, "*")
+		if resp.Code != remoting.ResponseSuccess {
+			t.Fatalf("round %d: pull %s: %d %q", i, rd.topic, resp.Code, resp.Remark)
+		}
+		m := decode(t, resp.Body)[0]
+		if string(m.Body) != "payload" || m.ReconsumeTimes != int32(i+1) || m.Property("RETRY_TOPIC") != "SB" ||
+			m.Property("ORIGIN_MESSAGE_ID") != "U1" || m.Tags() != "t" {
+			t.Fatalf("round %d: message in %s = body %q reconsume %d props %v", i, rd.topic, m.Body, m.ReconsumeTimes, m.Properties)
+		}
+		offset = m.CommitLogOffset
+	}
+	if resp := tb.call(remoting.RequestConsumerSendMsgBack, map[string]string{
+		"group": "sbg", "offset": "999999999", "delayLevel": "0"}, nil); resp.Code != remoting.ResponseSystemError {
+		t.Errorf("send back of a bad offset: %d", resp.Code)
+	}
+}

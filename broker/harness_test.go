@@ -40,21 +40,21 @@ func testConfig(dir string) Config {
 
 // testBroker is a running broker and a client connected to it.
 type testBroker struct {
-	t      *testing.T
+	t      testing.TB
 	b      *Broker
 	addr   string
 	client *remoting.Client
 }
 
 // startBroker starts a broker with testConfig(dir) changed by mutate.
-func startBroker(t *testing.T, dir string, mutate func(*Config)) *testBroker {
+func startBroker(t testing.TB, dir string, mutate func(*Config)) *testBroker {
 	t.Helper()
 	return startBrokerWith(t, dir, mutate, nil)
 }
 
 // startBrokerWith is startBroker with a hook that runs between New and
 // Start (to inject a clock).
-func startBrokerWith(t *testing.T, dir string, mutate func(*Config), before func(*Broker)) *testBroker {
+func startBrokerWith(t testing.TB, dir string, mutate func(*Config), before func(*Broker)) *testBroker {
 	t.Helper()
 	cfg := testConfig(dir)
 	if mutate != nil {
@@ -92,7 +92,7 @@ func (tb *testBroker) call(code int32, ext map[string]string, body []byte) *remo
 	return callAddr(tb.t, tb.client, tb.addr, code, ext, body)
 }
 
-func callAddr(t *testing.T, c *remoting.Client, addr string, code int32, ext map[string]string, body []byte) *remoting.Command {
+func callAddr(t testing.TB, c *remoting.Client, addr string, code int32, ext map[string]string, body []byte) *remoting.Command {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout+10*time.Second)
 	defer cancel()
@@ -179,7 +179,7 @@ func (tb *testBroker) pull(group, topic string, queueID int, offset int64, sub s
 }
 
 // decode decodes a pull response body.
-func decode(t *testing.T, body []byte) []*message.Ext {
+func decode(t testing.TB, body []byte) []*message.Ext {
 	t.Helper()
 	msgs, err := message.DecodeAll(body)
 	if err != nil {
@@ -189,7 +189,7 @@ func decode(t *testing.T, body []byte) []*message.Ext {
 }
 
 // waitFor polls cond until it holds or waitTimeout passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	for !cond() {

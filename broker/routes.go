@@ -39,11 +39,15 @@ func (b *Broker) routes() {
 	s.RegisterGroup(groupAdmin, adminWorkers, adminQueue)
 
 	h := func(f func(context.Context, *remoting.Conn, *remoting.Command) *remoting.Command) remoting.Handler {
-		return remoting.HandlerFunc(f)
+		return remoting.HandlerFunc(func(ctx context.Context, c *remoting.Conn, req *remoting.Command) *remoting.Command {
+			<-b.ready // closed before Start returns; a no-op afterwards
+			return f(ctx, c, req)
+		})
 	}
 	for _, code := range []int32{remoting.RequestSendMessage, remoting.RequestSendMessageV2, remoting.RequestSendBatchMessage} {
 		s.Register(code, groupSend, h(b.handleSend))
 	}
+	s.Register(remoting.RequestConsumerSendMsgBack, groupSend, h(b.handleSendMsgBack))
 	for _, code := range []int32{remoting.RequestPullMessage, remoting.RequestLitePullMessage} {
 		s.Register(code, groupPull, h(b.handlePull))
 	}
