@@ -3,6 +3,7 @@ package remoting
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 )
 
@@ -44,6 +45,29 @@ func BenchmarkDecode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeHeaderEncodingJSON is the reference for BenchmarkDecode/JSON:
+// the same header decoded by reflection with encoding/json.
+func BenchmarkDecodeHeaderEncodingJSON(b *testing.B) {
+	frame, _ := Encode(nil, benchSend(SerializeJSON))
+	header := frame[8 : 8+headerLen(frame)]
+	type jsonHeader struct {
+		Code      int32             `json:"code"`
+		ExtFields map[string]string `json:"extFields"`
+		Flag      int32             `json:"flag"`
+		Language  string            `json:"language"`
+		Opaque    int32             `json:"opaque"`
+		Remark    string            `json:"remark"`
+		Version   int32             `json:"version"`
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var h jsonHeader
+		if err := json.Unmarshal(header, &h); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
