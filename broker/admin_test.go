@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -117,5 +118,31 @@ func TestConsumeStats(t *testing.T) {
 	resp := tb.call(remoting.RequestGetConsumeStats, map[string]string{"consumerGroup": "csg"}, nil)
 	if resp.Code != 0 || !bytes.Contains(resp.Body, []byte(`{"brokerName":"broker-a","queueId":0,"topic":"CS"}:{"brokerOffset":2,"consumerOffset":1,`)) {
 		t.Errorf("GET_CONSUME_STATS: %d %s", resp.Code, resp.Body)
+	}
+}
+
+func TestStartFailsOnBusyPortAndShutsDownCleanly(t *testing.T) {
+	first := startBroker(t, t.TempDir(), nil)
+	cfg := testConfig(t.TempDir())
+	cfg.ListenPort = int(first.b.storeHost.Port())
+	b, err := New(cfg, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err == nil {
+		t.Fatal("Start on a busy port succeeded")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := b.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown after a failed Start: %v", err)
+	}
+	// The data directory is released: a new broker can open it.
+	b2, err := New(cfg, testLogger())
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if err := b2.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown of a broker never started: %v", err)
 	}
 }

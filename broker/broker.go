@@ -182,7 +182,7 @@ func (b *Broker) Start() error {
 	}
 	b.bootTime = b.now()
 	b.uniq = message.NewUniqIDGenerator(ip, os.Getpid(), int32(b.bootTime.UnixNano()))
-	b.wake = newTaskQueue(max(2, b.cfg.PullWorkers/4))
+	b.wake = newTaskQueue(max(4, b.cfg.PullWorkers/2))
 	b.nsClient = remoting.NewClient(remoting.ClientConfig{Logger: b.logger.With("component", "namesrv-client")})
 	b.registrar = newRegistrar(b)
 	if err := b.server.Start(); err != nil {
