@@ -130,16 +130,21 @@ func (q *consumeQueue) load() error {
 	if len(q.files) == 0 {
 		return nil
 	}
-	last := q.files[len(q.files)-1]
-	n := int64(0)
-	for ; n < q.perFile; n++ {
-		if !readEntry(last.data[n*cqEntrySize:]).valid() {
+	// The max offset follows the last valid entry of the last file that
+	// has one: a file created just before a crash may hold nothing.
+	max := q.files[0].base
+	for i := len(q.files) - 1; i >= 0; i-- {
+		f := q.files[i]
+		n := int64(0)
+		for ; n < q.perFile; n++ {
+			if !readEntry(f.data[n*cqEntrySize:]).valid() {
+				break
+			}
+		}
+		if n > 0 || i == 0 {
+			max = f.base + n
 			break
 		}
-	}
-	max := last.base + n
-	if n == 0 && len(q.files) > 1 {
-		max = last.base
 	}
 	q.maxOffset.Store(max)
 	q.minOffset.Store(q.files[0].base)
@@ -227,6 +232,28 @@ func (q *consumeQueue) put(off int64, e cqEntry) error {
 	return nil
 }
 
+// startAt makes an empty queue continue at off: the slots of off's file
+// before it get fillers, so that the offset survives a restart.
+func (q *consumeQueue) startAt(off int64) error {
+	base := off - off%q.perFile
+	for o := base; o < off; o++ {
+		f, err := q.fileForWrite(o)
+		if err != nil {
+			return err
+		}
+		putEntry(f.data[(o-f.base)*cqEntrySize:], cqEntry{size: fillerSize})
+	}
+	if off == base {
+		if _, err := q.fileForWrite(off); err != nil {
+			return err
+		}
+	}
+	q.flushed = base
+	q.minOffset.Store(off)
+	q.maxOffset.Store(off)
+	return q.flush()
+}
+
 // fileForWrite returns the file for off, creating it (and any missing
 // file before it) as needed.
 func (q *consumeQueue) fileForWrite(off int64) (*cqFile, error) {
@@ -284,13 +311,19 @@ func (q *consumeQueue) flush() error {
 
 func max64(a, b int64) int64 { return max(a, b) }
 
-// searchPhys returns the first offset in [lo, hi) whose entry's physical
-// offset is >= phys (fillers count as below), or hi.
+// searchPhys returns the first offset in [lo, hi) whose entry is invalid
+// or points at or after phys (fillers count as before), or hi.
+//
+// The predicate is monotone even after a power loss: entries of records
+// below the checkpoint's dispatched offset are durable and valid, and any
+// entry that is not durable is either invalid (lost, or torn in its size)
+// or was written for a record after that offset (a tear after the physical
+// offset leaves it intact).
 func (q *consumeQueue) searchPhys(lo, hi, phys int64) int64 {
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		e, ok := q.entry(mid)
-		if ok && !e.filler() && e.phys >= phys {
+		if !ok || !e.valid() || (!e.filler() && e.phys >= phys) {
 			hi = mid
 		} else {
 			lo = mid + 1
@@ -310,7 +343,9 @@ func (q *consumeQueue) truncateAt(off int64) error {
 		switch {
 		case f.base+q.perFile <= off:
 			keep = append(keep, f)
-		case f.base < off:
+		case f.base <= off:
+			// The file holding slot off stays, even if emptied: its
+			// name keeps the queue's offsets across a restart.
 			start := (off - f.base) * cqEntrySize
 			if err := f.file.Zero(start, q.fileBytes()-start); err != nil && firstErr == nil {
 				firstErr = err

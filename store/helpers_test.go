@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"io"
+	"os"
 	"log/slog"
 	"net/netip"
 	"testing"
@@ -26,8 +26,16 @@ func testConfig(fs vfs.FS) Config {
 		FlushInterval:              5 * time.Millisecond,
 		ConsumeQueueFlushInterval:  10 * time.Millisecond,
 		CleanInterval:              time.Hour,
-		Logger:                     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:                     testLogger(),
 	}
+}
+
+// testLogger discards logs unless STORE_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("STORE_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 func mustOpen(t testing.TB, cfg Config) *Store {

@@ -365,6 +365,7 @@ func (x *index) rebuild(f *indexFile, phys int64, tsAt func(int64) (int64, bool)
 		lastPhys = p
 		lastDiff = f.i32(ep + 12)
 	}
+	x.log.Debug("store: rebuilding index file", "name", f.name, "keep", n-1, "below", phys, "count", f.count())
 	clear(f.data[indexHeaderSize : indexHeaderSize+f.slots*indexSlotSize])
 	slotCount := int32(0)
 	for i := int32(1); i < n; i++ {

@@ -69,6 +69,11 @@ func (s *Store) encode(buf []byte, m *message.Ext) ([]byte, error) {
 	if len(m.Body) > s.cfg.MaxMessageSize {
 		return buf, fmt.Errorf("%w: body of %d bytes exceeds MaxMessageSize %d", ErrMessageIllegal, len(m.Body), s.cfg.MaxMessageSize)
 	}
+	if raw := m.RawProperties; raw != "" && raw[len(raw)-1] != message.PropertySeparator {
+		// Recovery relies on stored properties ending with the separator,
+		// as every upstream encoder writes them.
+		m.RawProperties = raw + string(message.PropertySeparator)
+	}
 	start := len(buf)
 	out, err := message.AppendStored(buf, m)
 	switch {

@@ -61,6 +61,7 @@ func (s *Store) recover(cp checkpointData, cpOK, abnormal bool) error {
 	if cpOK {
 		dispFrom = min(max(cp.Dispatched, minPhys), end)
 	}
+	s.log.Debug("store: rebuilding consume queues and index", "from", dispFrom, "to", end, "checkpointOK", cpOK, "flushed", cp.Flushed, "dispatched", cp.Dispatched)
 	err := s.rebuildFrom(dispFrom, end, abnormal)
 	if errors.Is(err, errInconsistent) {
 		s.log.Warn("store: consume queues disagree with the commit log; rebuilding them from the whole log", "err", err)
@@ -89,7 +90,7 @@ func (s *Store) rebuildFrom(from, end int64, abnormal bool) error {
 			// The last kept entry must point at its record: a mismatch
 			// means the queue cannot be trusted.
 			e, ok := q.entry(cut - 1)
-			if ok && !e.filler() && !s.entryMatches(q, cut-1, e) {
+			if ok && !e.filler() && e.phys >= s.cl.minOffset() && !s.entryMatches(q, cut-1, e) {
 				return fmt.Errorf("%w: entry %d of %s/%d", errInconsistent, cut-1, q.topic, q.queueID)
 			}
 		}
@@ -119,7 +120,9 @@ func (s *Store) rebuildFrom(from, end int64, abnormal bool) error {
 // rebuildAll deletes every consume queue and index file and dispatches the
 // whole log again.
 func (s *Store) rebuildAll(minPhys, end int64) error {
+	old := map[queueKey]int64{}
 	for _, q := range s.allQueues() {
+		old[queueKey{q.topic, q.queueID}] = q.maxOffset.Load()
 		q.close()
 	}
 	s.cqMu.Lock()
@@ -148,7 +151,21 @@ func (s *Store) rebuildAll(minPhys, end int64) error {
 	s.dispErr = nil
 	// Holes are filled with fillers from here on: what the log no longer
 	// holds cannot be rebuilt.
-	return s.dispatchAvailable(false)
+	if err := s.dispatchAvailable(false); err != nil {
+		return err
+	}
+	// Queues whose records are all gone keep their offsets.
+	for k, max := range old {
+		if s.queue(k.topic, k.qid) != nil || max == 0 {
+			continue
+		}
+		q := newConsumeQueue(&s.cfg, k.topic, k.qid)
+		if err := q.startAt(max); err != nil {
+			return err
+		}
+		s.addQueue(q)
+	}
+	return nil
 }
 
 // entryMatches checks a consume-queue entry against the record it points
@@ -188,9 +205,18 @@ func (cl *commitLog) isRecordStart(pos int64) bool {
 // scan verifies records from start, a record boundary, and returns the
 // offset of the first byte that does not continue the log: the end of the
 // last whole record.
+//
+// The body CRC does not cover header, topic and properties, and a power
+// loss can keep some pages of a record and lose others (they read as
+// zeros). So beyond the CRC a record must name its own position, have a
+// valid topic, properties that end with \x02 as every encoder writes them
+// (a lost last page leaves zeros there), and a store timestamp no older than
+// the record before it. A record torn only in the middle of more than 4 KiB
+// of properties can still pass; nothing in the format can tell.
 func (cl *commitLog) scan(start int64) int64 {
 	pos := start
 	var v message.View
+	var lastTs int64
 	for {
 		seg := cl.segmentAt(pos)
 		if seg == nil {
@@ -206,11 +232,21 @@ func (cl *commitLog) scan(start int64) int64 {
 			continue
 		}
 		if err != nil || v.PhysicalOffset != pos || message.BodyCRC(v.Body) != v.BodyCRC ||
-			pos+int64(n)+message.BlankSize > seg.end() {
+			pos+int64(n)+message.BlankSize > seg.end() || !plausible(&v) || v.StoreTimestamp < lastTs {
 			return pos
 		}
+		lastTs = v.StoreTimestamp
 		pos += int64(n)
 	}
+}
+
+// plausible checks the parts of a record the CRC does not cover.
+func plausible(v *message.View) bool {
+	if validTopic(string(v.Topic)) != nil || v.QueueID < 0 {
+		return false
+	}
+	p := v.Properties
+	return len(p) == 0 || p[len(p)-1] == message.PropertySeparator
 }
 
 // cutAt makes end the end of the log: the rest of its segment is zeroed
@@ -272,4 +308,3 @@ func (cl *commitLog) timestampAtLocked(phys int64) (int64, bool) {
 	}
 	return int64(binary.BigEndian.Uint64(b[p:])), true
 }
-

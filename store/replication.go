@@ -149,5 +149,7 @@ func (s *Store) TruncateTo(physOffset int64) error {
 	}
 	s.dispErr = nil
 	s.tableStale = true
-	return nil
+	// The checkpoint must not point past the cut: recovery would take
+	// new records written there for already dispatched.
+	return s.writeCheckpointLocked(false)
 }

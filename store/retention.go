@@ -60,7 +60,7 @@ func (s *Store) clean(manual bool) int {
 // the new minimum.
 func (s *Store) deleteSegments(now time.Time, forcibly bool) int {
 	cl := s.cl
-	limit := min(cl.flushedPos.Load(), s.dispatchedP.Load())
+	limit := min(cl.flushedPos.Load(), s.durableDisp.Load())
 	expireBefore := now.Add(-s.cfg.FileReservedTime).UnixMilli()
 	cl.segMu.RLock()
 	n := 0

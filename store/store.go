@@ -42,6 +42,11 @@ type Store struct {
 	dispatchMu  sync.Mutex
 	dispatched  int64 // next record to dispatch; guarded by dispatchMu
 	dispatchedP atomic.Int64
+	// durableDisp is the dispatched offset of the last checkpoint: consume
+	// queue and index entries of records below it are synced. Retention
+	// deletes no record above it, so that no entry of a deleted record can
+	// be lost in a crash.
+	durableDisp atomic.Int64
 	lastDispTs  atomic.Int64
 	dispIdle    atomic.Bool
 	dispKick    chan struct{}
@@ -281,6 +286,11 @@ func (s *Store) closeFiles() error {
 func (s *Store) writeCheckpoint(clean bool) error {
 	s.cqFlushMu.Lock()
 	defer s.cqFlushMu.Unlock()
+	return s.writeCheckpointLocked(clean)
+}
+
+// writeCheckpointLocked is writeCheckpoint with cqFlushMu held.
+func (s *Store) writeCheckpointLocked(clean bool) error {
 	// Read both positions before syncing: everything below them is then
 	// covered by the syncs that follow.
 	disp := s.dispatchedP.Load()
@@ -303,6 +313,7 @@ func (s *Store) writeCheckpoint(clean bool) error {
 	if err != nil {
 		return s.fail(fmt.Errorf("store: write checkpoint: %w", err))
 	}
+	s.durableDisp.Store(disp)
 	return nil
 }
 
@@ -432,3 +443,17 @@ func (s *Store) FlushedPhysicalOffset() int64 { return s.cl.flushedPos.Load() }
 // DispatchedPhysicalOffset returns the offset below which every record's
 // consume-queue and index entries are visible.
 func (s *Store) DispatchedPhysicalOffset() int64 { return s.dispatchedP.Load() }
+
+// quiesce runs f while no background work or append touches the files:
+// tests use it to take a consistent crash image of an in-memory FS.
+func (s *Store) quiesce(f func()) {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	s.dispatchMu.Lock()
+	defer s.dispatchMu.Unlock()
+	s.cqFlushMu.Lock()
+	defer s.cqFlushMu.Unlock()
+	s.cl.flushMu.Lock()
+	defer s.cl.flushMu.Unlock()
+	f()
+}
