@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"os"
 	"log/slog"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
