@@ -12,7 +12,16 @@ import (
 // loopback, from parallel senders sharing one connection (as a client
 // process does).
 func BenchmarkSend(b *testing.B) {
-	tb := startBroker(b, b.TempDir(), func(c *Config) { c.MappedFileSizeCommitLog = 256 << 20 })
+	b.Run("ASYNC_FLUSH", func(b *testing.B) { benchmarkSend(b, AsyncFlush) })
+	b.Run("SYNC_FLUSH", func(b *testing.B) { benchmarkSend(b, SyncFlush) })
+}
+
+func benchmarkSend(b *testing.B, flush FlushDiskType) {
+	tb := startBroker(b, b.TempDir(), func(c *Config) {
+		c.MappedFileSizeCommitLog = 256 << 20
+		c.FlushDiskType = flush
+		c.SendWorkers = 64
+	})
 	body := make([]byte, 1024)
 	ext := sendExt("Bench", 0, map[string]string{"TAGS": "t", "UNIQ_KEY": "0A0000010000000000000000000000FF"})
 	b.SetBytes(int64(len(body)))

@@ -142,8 +142,9 @@ type Config struct {
 
 	// SendWorkers (sendMessageThreadPoolNums) and SendQueueCapacity
 	// (sendThreadPoolQueueCapacity) size the send handler group. A send worker
-	// may wait for a synchronous flush, so there are many. Defaults
-	// max(16, 4×CPUs) and 10000.
+	// may wait for a synchronous flush, and the more sends wait together the
+	// more one flush covers, so there are many. Defaults max(32, 8×CPUs) and
+	// 10000.
 	SendWorkers       int
 	SendQueueCapacity int
 	// PullWorkers (pullMessageThreadPoolNums) and PullQueueCapacity
@@ -213,7 +214,7 @@ func DefaultConfig() Config {
 		FlushConsumerOffsetInterval:   5 * time.Second,
 		ChannelExpiredTimeout:         120 * time.Second,
 		ServerChannelMaxIdleTime:      120 * time.Second,
-		SendWorkers:                   max(16, 4*cpus),
+		SendWorkers:                   max(32, 8*cpus),
 		SendQueueCapacity:             10000,
 		PullWorkers:                   16 + 2*cpus,
 		PullQueueCapacity:             100000,
