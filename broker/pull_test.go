@@ -2,6 +2,8 @@ package broker
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -203,5 +205,46 @@ func TestPullErrors(t *testing.T) {
 				t.Errorf("code %d %q, want %d", resp.Code, resp.Remark, tt.code)
 			}
 		})
+	}
+}
+
+func TestTagFilter(t *testing.T) {
+	tb := startBroker(t, t.TempDir(), nil)
+	tb.createTopic("TF", 1, 6)
+	tags := []string{"a", "b", "a", "", "ü", "c"}
+	for i, tag := range tags {
+		props := map[string]string{}
+		if tag != "" {
+			props["TAGS"] = tag
+		}
+		tb.send("TF", 0, strconv.Itoa(i), props)
+	}
+	tests := []struct {
+		sub  string
+		want []string // bodies
+	}{
+		{"*", []string{"0", "1", "2", "3", "4", "5"}},
+		{"", []string{"0", "1", "2", "3", "4", "5"}},
+		{"a", []string{"0", "2"}},
+		{"a || c", []string{"0", "2", "5"}},
+		{"ü", []string{"4"}}, // Java hash of a non-ASCII tag
+		{"zzz", nil},
+	}
+	for _, tt := range tests {
+		resp := tb.pull("tf", "TF", 0, 0, tt.sub)
+		var got []string
+		if resp.Code == remoting.ResponseSuccess {
+			for _, m := range decode(t, resp.Body) {
+				got = append(got, string(m.Body))
+			}
+		} else if resp.Code != remoting.ResponsePullRetryImmediately {
+			t.Errorf("sub %q: code %d %q", tt.sub, resp.Code, resp.Remark)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("sub %q pulled %v, want %v", tt.sub, got, tt.want)
+		}
+		if resp.ExtFields["nextBeginOffset"] != "6" {
+			t.Errorf("sub %q: nextBeginOffset %s, want 6 (every entry scanned)", tt.sub, resp.ExtFields["nextBeginOffset"])
+		}
 	}
 }
