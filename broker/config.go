@@ -113,11 +113,12 @@ type Config struct {
 	// ShortPollingTime (shortPollingTimeMills, ms) is the hold time when long
 	// polling is off. Default 1 s.
 	ShortPollingTime time.Duration
-	// MaxTransferBytes (maxTransferBytesOnMessageInMemory) and
-	// MaxTransferCount (maxTransferCountOnMessageInMemory) cap one pull
-	// response (a single larger message is still served). Defaults 256 KiB
-	// and 32.
+	// MaxTransferBytes (maxTransferBytesOnMessageInMemory) caps the bytes of
+	// one pull response; a single larger message is still served. Default
+	// 256 KiB.
 	MaxTransferBytes int
+	// MaxTransferCount (maxTransferCountOnMessageInMemory) caps the messages
+	// of one pull response. Default 32.
 	MaxTransferCount int
 	// AccessMessageInMemoryMaxRatio (accessMessageInMemoryMaxRatio, percent of
 	// physical memory) decides whether a queue's first message still counts
@@ -140,17 +141,20 @@ type Config struct {
 	// connections without any traffic. Default 120 s.
 	ServerChannelMaxIdleTime time.Duration
 
-	// SendWorkers (sendMessageThreadPoolNums) and SendQueueCapacity
-	// (sendThreadPoolQueueCapacity) size the send handler group. A send worker
-	// may wait for a synchronous flush, and the more sends wait together the
-	// more one flush covers, so there are many. Defaults max(32, 8×CPUs) and
-	// 10000.
-	SendWorkers       int
+	// SendWorkers (sendMessageThreadPoolNums) is the number of send handlers.
+	// A send handler may wait for a synchronous flush, and the more sends
+	// wait together the more one flush covers, so there are many. Default
+	// max(32, 8×CPUs).
+	SendWorkers int
+	// SendQueueCapacity (sendThreadPoolQueueCapacity) bounds the sends
+	// waiting for a handler; beyond it sends are answered SYSTEM_BUSY.
+	// Default 10000.
 	SendQueueCapacity int
-	// PullWorkers (pullMessageThreadPoolNums) and PullQueueCapacity
-	// (pullThreadPoolQueueCapacity) size the pull handler group. Defaults
-	// 16+2×CPUs and 100000.
-	PullWorkers       int
+	// PullWorkers (pullMessageThreadPoolNums) is the number of pull handlers.
+	// Default 16+2×CPUs.
+	PullWorkers int
+	// PullQueueCapacity (pullThreadPoolQueueCapacity) bounds the pulls
+	// waiting for a handler. Default 100000.
 	PullQueueCapacity int
 
 	// commitLogPath is a storePathCommitLog value from a config file, checked
