@@ -1,0 +1,103 @@
+package store
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/saturnmq/saturn/store/vfs"
+)
+
+// follow copies the leader's log to the follower in chunks of at most
+// chunk bytes, which cut records anywhere.
+func follow(t *testing.T, leader, follower *Store, chunk int) {
+	t.Helper()
+	for follower.MaxPhysicalOffset() < leader.MaxPhysicalOffset() {
+		off := follower.MaxPhysicalOffset()
+		b, err := leader.ReadRaw(off, chunk)
+		if err != nil || len(b) == 0 {
+			t.Fatalf("ReadRaw(%d): %d bytes, %v", off, len(b), err)
+		}
+		if err := follower.AppendRaw(off, b); err != nil {
+			t.Fatalf("AppendRaw(%d): %v", off, err)
+		}
+	}
+}
+
+func TestReplicationSeams(t *testing.T) {
+	leader := mustOpen(t, testConfig(vfs.NewMemFS()))
+	defer leader.Close()
+	ffs := vfs.NewMemFS()
+	fcfg := testConfig(ffs)
+	follower := mustOpen(t, fcfg)
+	defer func() { follower.Close() }()
+
+	ws := fill(t, leader, 1500, 0) // several segments, with blanks
+	follow(t, leader, follower, 777)
+	if follower.MaxPhysicalOffset() != leader.MaxPhysicalOffset() {
+		t.Fatalf("follower at %d, leader at %d", follower.MaxPhysicalOffset(), leader.MaxPhysicalOffset())
+	}
+	waitVisible(t, follower)
+	checkSurvivors(t, follower, ws, leader.MaxPhysicalOffset())
+	a, _ := leader.ReadRaw(leader.MinPhysicalOffset(), 1<<20)
+	b, _ := follower.ReadRaw(follower.MinPhysicalOffset(), 1<<20)
+	if !slices.Equal(a, b) {
+		t.Fatal("follower's first segment differs from the leader's")
+	}
+
+	// Wrong offsets are refused.
+	if err := follower.AppendRaw(follower.MaxPhysicalOffset()+1, []byte{1}); !errors.Is(err, ErrOffset) {
+		t.Fatalf("AppendRaw at a wrong offset: %v", err)
+	}
+	if err := follower.TruncateTo(ws[100].phys + 1); !errors.Is(err, ErrOffset) {
+		t.Fatalf("TruncateTo inside a record: %v", err)
+	}
+
+	// A partial record at the end is not dispatched; Put refuses until the
+	// log is cut back to a boundary.
+	more := fill(t, leader, 1, 7000)
+	raw, err := leader.ReadRaw(more[0].phys, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := follower.AppendRaw(more[0].phys, raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follower.Put(t.Context(), newMsg("Topic", 0, "x", nil)); !errors.Is(err, ErrServiceNotAvailable) {
+		t.Fatalf("Put on a log ending in a partial record: %v", err)
+	}
+
+	// After a leader change the follower cuts back and becomes a leader
+	// itself: queue offsets continue from what was kept.
+	k := 1200
+	if err := follower.TruncateTo(ws[k].phys); err != nil {
+		t.Fatal(err)
+	}
+	checkSurvivors(t, follower, ws[:k], ws[k].phys)
+	next := fill(t, follower, 60, 8000)
+	if next[0].phys != ws[k].phys {
+		t.Fatalf("append after truncation at %d, want %d", next[0].phys, ws[k].phys)
+	}
+	all := append(slices.Clone(ws[:k]), next...)
+	end := next[len(next)-1].phys + int64(next[len(next)-1].size)
+	checkSurvivors(t, follower, all, end)
+
+	// The truncation survives a crash and a restart.
+	img := crashImage(follower, ffs, vfs.PowerLoss, nil)
+	follower.Close()
+	fcfg.FS = img
+	follower = mustOpen(t, fcfg)
+	if got := follower.MaxPhysicalOffset(); got < ws[k].phys {
+		t.Fatalf("after power loss the log ends at %d, below the truncation point %d", got, ws[k].phys)
+	}
+	n := slices.IndexFunc(all, func(w written) bool { return w.phys+int64(w.size) > follower.MaxPhysicalOffset() })
+	if n < 0 {
+		n = len(all)
+	}
+	checkSurvivors(t, follower, all[:n], follower.MaxPhysicalOffset())
+	for _, w := range ws[k:] {
+		if msgs, _ := follower.QueryByKey("Topic", w.key, 2, 0, 1<<62); len(msgs) != 0 {
+			t.Fatalf("truncated message %s still indexed", w.key)
+		}
+	}
+}
