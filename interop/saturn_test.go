@@ -19,7 +19,7 @@ import (
 
 // saturn is one `saturn serve` process under test.
 type saturn struct {
-	t          *testing.T
+	t          testing.TB
 	proc       *harness.Process
 	dataDir    string
 	nsAddr     string
@@ -38,7 +38,7 @@ func instanceName(prefix string) string {
 
 // startSaturn runs `saturn serve` on fresh loopback ports with a data dir of
 // its own; extra flags are passed through (e.g. --broker-set flushDiskType=SYNC_FLUSH).
-func startSaturn(t *testing.T, extra ...string) *saturn {
+func startSaturn(t testing.TB, extra ...string) *saturn {
 	t.Helper()
 	s := &saturn{t: t, dataDir: t.TempDir(), nsAddr: harness.FreeAddr(t), brokerAddr: harness.FreeAddr(t), extra: extra}
 	s.start()
@@ -185,7 +185,7 @@ func (s *saturn) consume(group, topic, expr string, into *received, opts ...cons
 
 // eventually polls cond until it holds or limit passes. Limits are generous:
 // the machine is small and shared, and only correctness is asserted here.
-func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
