@@ -138,29 +138,3 @@ func TestConfigSetRoundTrip(t *testing.T) {
 		t.Errorf("properties() lacks the cluster name:\n%s", props)
 	}
 }
-
-func TestParseProperties(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []property
-	}{
-		{"a=b", []property{{"a", "b", 1}}},
-		{"a = b c  ", []property{{"a", "b c", 1}}},
-		{"a:b", []property{{"a", "b", 1}}},
-		{"a b", []property{{"a", "b", 1}}},
-		{"a", []property{{"a", "", 1}}},
-		{"\n# c\n  x=\\u0041\\t", []property{{"x", "A", 3}}},
-		{`k\=x=v`, []property{{"k=x", "v", 1}}},
-		{"a=1\\\n  2\nb=3", []property{{"a", "12", 1}, {"b", "3", 3}}},
-	}
-	for _, tt := range tests {
-		got, err := parseProperties([]byte(tt.in))
-		if err != nil {
-			t.Errorf("parseProperties(%q): %v", tt.in, err)
-			continue
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("parseProperties(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package namesrv
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/saturnmq/saturn/properties"
 )
 
 // upstreamIgnoredKeys are NamesrvConfig / NettyServerConfig keys that a
@@ -77,13 +78,15 @@ func ParseConfig(r io.Reader, source string) (Config, error) {
 		}
 	}
 
-	err := readProperties(r, func(line int, key, val string) {
+	entries, err := properties.Parse(r)
+	for _, e := range entries {
+		line, key, val := e.Line, e.Key, e.Value
 		switch key {
 		case "listenPort":
 			v, err := strconv.Atoi(val)
 			if err != nil || v < 0 || v > 65535 {
 				fail(line, key, "value %q is not a port number (0-65535)", val)
-				return
+				continue
 			}
 			port = v
 		case "bindAddress":
@@ -122,11 +125,11 @@ func ParseConfig(r io.Reader, source string) (Config, error) {
 				if !slices.Contains(c.Ignored, key) {
 					c.Ignored = append(c.Ignored, key)
 				}
-				return
+				continue
 			}
 			errs = append(errs, fmt.Errorf("%s:%d: unknown key %q", source, line, key))
 		}
-	})
+	}
 	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", source, err))
 	}
@@ -144,105 +147,4 @@ func ParseConfig(r io.Reader, source string) (Config, error) {
 		c.ListenAddr = net.JoinHostPort(bindAddr, p)
 	}
 	return c, nil
-}
-
-// readProperties calls f for every key/value of a Java properties text, with
-// the number of the line the entry starts on.
-func readProperties(r io.Reader, f func(line int, key, val string)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		start := lineNo
-		logical := strings.TrimLeft(sc.Text(), " \t\f")
-		if logical == "" || logical[0] == '#' || logical[0] == '!' {
-			continue
-		}
-		// A line ending in an odd number of backslashes continues on the
-		// next one, whose leading blanks are dropped.
-		for endsWithContinuation(logical) {
-			logical = logical[:len(logical)-1]
-			if !sc.Scan() {
-				break
-			}
-			lineNo++
-			logical += strings.TrimLeft(sc.Text(), " \t\f")
-		}
-		key, val := splitProperty(logical)
-		f(start, unescapeProperty(key), strings.TrimSpace(unescapeProperty(val)))
-	}
-	return sc.Err()
-}
-
-func endsWithContinuation(s string) bool {
-	n := 0
-	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
-		n++
-	}
-	return n%2 == 1
-}
-
-// splitProperty splits at the first unescaped '=', ':' or blank; blanks
-// around the separator are dropped.
-func splitProperty(s string) (key, val string) {
-	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' {
-			i++
-			continue
-		}
-		if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
-			break
-		}
-	}
-	if i >= len(s) {
-		return s, ""
-	}
-	key = s[:i]
-	rest := strings.TrimLeft(s[i:], " \t\f")
-	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
-		rest = strings.TrimLeft(rest[1:], " \t\f")
-	}
-	return key, rest
-}
-
-// unescapeProperty resolves the escapes of the properties format: \t \n \r
-// \f, \uXXXX, and a backslash before any other character standing for it.
-func unescapeProperty(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 't':
-			b.WriteByte('\t')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 'f':
-			b.WriteByte('\f')
-		case 'u':
-			if i+4 < len(s) {
-				if v, err := strconv.ParseUint(s[i+1:i+5], 16, 16); err == nil {
-					b.WriteRune(rune(v))
-					i += 4
-					continue
-				}
-			}
-			b.WriteByte('u')
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
 }
