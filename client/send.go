@@ -1,0 +1,562 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/saturnmq/saturn/message"
+	"github.com/saturnmq/saturn/remoting"
+)
+
+// sendKeys names the send header fields: one-letter names for
+// SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE, long names for SEND_MESSAGE.
+type sendKeys struct {
+	code                                                      int32
+	group, topic, defTopic, defQueues, queueID, sysFlag, born string
+	flag, props, reconsume, unitMode, maxReconsume, batch     string
+}
+
+var (
+	v2Keys = sendKeys{remoting.RequestSendMessageV2,
+		"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"}
+	v1Keys = sendKeys{remoting.RequestSendMessage,
+		"producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag", "bornTimestamp",
+		"flag", "properties", "reconsumeTimes", "unitMode", "maxReconsumeTimes", "batch"}
+)
+
+// retryableSendCodes are the refusals after which upstream clients try
+// another broker (plus SYSTEM_BUSY and GO_AWAY, which say "not now, not here").
+var retryableSendCodes = map[int32]bool{
+	remoting.ResponseTopicNotExist:       true,
+	remoting.ResponseServiceNotAvailable: true,
+	remoting.ResponseSystemError:         true,
+	remoting.ResponseNoPermission:        true,
+	remoting.ResponseNoBuyerID:           true,
+	remoting.ResponseNotInCurrentUnit:    true,
+	remoting.ResponseSystemBusy:          true,
+	remoting.ResponseGoAway:              true,
+}
+
+// sendReq is a request being sent, with the buffers it was built in. sendReqs
+// are pooled: the header map, the properties buffer and the compression
+// buffer are reused from message to message. The frame is encoded when the
+// request is queued on the connection, so after the call returns (or its
+// callback ran) nothing refers to these buffers any more.
+type sendReq struct {
+	ext   map[string]string
+	props []byte
+	body  []byte // compressed body or batch body
+	cmd   remoting.Command
+	msgID string
+	topic string
+	msg   *message.Message // what the selector sees
+}
+
+// sendOpts are the extras of sends a consumer makes to a retry topic.
+type sendOpts struct {
+	reconsumeTimes    int32
+	maxReconsumeTimes int32
+}
+
+// maxPooledBuffer bounds the buffers kept in pooled requests.
+const maxPooledBuffer = 64 << 10
+
+func (p *Producer) getReq() *sendReq {
+	if r, ok := p.reqs.Get().(*sendReq); ok {
+		return r
+	}
+	return &sendReq{ext: make(map[string]string, 16)}
+}
+
+func (p *Producer) putReq(r *sendReq) {
+	clear(r.ext)
+	r.cmd = remoting.Command{}
+	r.msg = nil
+	if cap(r.props) > maxPooledBuffer {
+		r.props = nil
+	}
+	if cap(r.body) > maxPooledBuffer {
+		r.body = nil
+	}
+	p.reqs.Put(r)
+}
+
+// appendProps appends the encoded properties of msg to dst with a UNIQ_KEY,
+// generated unless msg has one, and returns the buffer and the id. msg is
+// not modified: sending one Message value twice gives two ids.
+func (p *Producer) appendProps(dst []byte, msg *message.Message) ([]byte, string) {
+	id := msg.Properties[message.PropertyUniqClientMessageIDKeyIdx]
+	for k, v := range msg.Properties {
+		if k == "" || v == "" {
+			continue
+		}
+		dst = append(dst, k...)
+		dst = append(dst, message.NameValueSeparator)
+		dst = append(dst, v...)
+		dst = append(dst, message.PropertySeparator)
+	}
+	if id == "" {
+		id = p.c.uniq.Next()
+		dst = append(dst, message.PropertyUniqClientMessageIDKeyIdx...)
+		dst = append(dst, message.NameValueSeparator)
+		dst = append(dst, id...)
+		dst = append(dst, message.PropertySeparator)
+	}
+	return dst, id
+}
+
+func (p *Producer) checkMessage(msg *message.Message) error {
+	if msg == nil {
+		return fmt.Errorf("%w: nil message", ErrInvalidMessage)
+	}
+	if err := checkTopic(msg.Topic); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidMessage, err)
+	}
+	if len(msg.Body) == 0 {
+		return fmt.Errorf("%w: message body of topic %s is empty", ErrInvalidMessage, msg.Topic)
+	}
+	if len(msg.Body) > p.cfg.MaxMessageSize {
+		return fmt.Errorf("%w: message body of %d bytes exceeds the limit of %d", ErrInvalidMessage, len(msg.Body), p.cfg.MaxMessageSize)
+	}
+	if err := checkProperties(msg.Properties); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidMessage, err)
+	}
+	return nil
+}
+
+// prepare validates msg and builds its request, all but the queue id.
+func (p *Producer) prepare(msg *message.Message, o *sendOpts) (*sendReq, error) {
+	if p.closed.Load() {
+		return nil, fmt.Errorf("client: producer %s: %w", p.group, ErrClosed)
+	}
+	if err := p.checkMessage(msg); err != nil {
+		return nil, err
+	}
+	r := p.getReq()
+	r.props, r.msgID = p.appendProps(r.props[:0], msg)
+	if len(r.props) > message.MaxPropertiesLength {
+		p.putReq(r)
+		return nil, fmt.Errorf("%w: encoded properties of %d bytes exceed %d", ErrInvalidMessage, len(r.props), message.MaxPropertiesLength)
+	}
+	body := msg.Body
+	var sysFlag int32
+	if t := p.cfg.CompressThreshold; t >= 0 && len(body) >= t {
+		z, err := p.zlib.compress(r.body[:0], body, p.cfg.CompressLevel)
+		if err != nil {
+			p.putReq(r)
+			return nil, err
+		}
+		r.body = z
+		if len(z) < len(body) {
+			body = z
+			sysFlag |= message.SysFlagCompressed
+		}
+	}
+	k := p.keys
+	ext := r.ext
+	ext[k.group] = p.group
+	ext[k.topic] = msg.Topic
+	ext[k.defTopic] = p.cfg.CreateTopicKey
+	ext[k.defQueues] = strconv.Itoa(p.cfg.DefaultTopicQueueNums)
+	ext[k.sysFlag] = strconv.Itoa(int(sysFlag))
+	ext[k.born] = strconv.FormatInt(time.Now().UnixMilli(), 10)
+	ext[k.flag] = strconv.Itoa(int(msg.Flag))
+	ext[k.props] = string(r.props)
+	ext[k.unitMode] = "false"
+	ext[k.batch] = "false"
+	if o != nil {
+		ext[k.reconsume] = strconv.Itoa(int(o.reconsumeTimes))
+		ext[k.maxReconsume] = strconv.Itoa(int(o.maxReconsumeTimes))
+	} else {
+		ext[k.reconsume] = "0"
+	}
+	r.topic = msg.Topic
+	r.msg = msg
+	r.cmd = remoting.Command{Code: k.code, Language: remoting.LangGo, Version: remoting.CurrentVersion, ExtFields: ext, Body: body}
+	return r, nil
+}
+
+// pickQueue chooses the queue of the next attempt. tried lists the brokers
+// that failed earlier attempts of this send.
+func (p *Producer) pickQueue(msg *message.Message, e *topicEntry, tried []string) MessageQueue {
+	qs := e.write
+	if !p.stable && (len(tried) > 0 || (!p.cfg.DisableFaultAvoidance && p.c.faults.anyMarked())) {
+		qs = p.narrow(qs, tried)
+	}
+	return p.cfg.Selector.Select(msg, qs)
+}
+
+// narrow leaves out the brokers already tried and, with fault avoidance,
+// those being avoided; when that leaves nothing it relaxes the second rule,
+// then the first.
+func (p *Producer) narrow(qs []MessageQueue, tried []string) []MessageQueue {
+	var healthy, untried []MessageQueue
+	for _, q := range qs {
+		if slices.Contains(tried, q.BrokerName) {
+			continue
+		}
+		untried = append(untried, q)
+		if p.cfg.DisableFaultAvoidance || p.c.faults.available(q.BrokerName) {
+			healthy = append(healthy, q)
+		}
+	}
+	switch {
+	case len(healthy) > 0:
+		return healthy
+	case len(untried) > 0:
+		return untried
+	}
+	return qs
+}
+
+// attempt is the state of one send across its attempts.
+type attempt struct {
+	errs  []error
+	tried []string
+}
+
+func (a *attempt) fail(broker, addr string, err error) {
+	a.errs = append(a.errs, &AttemptError{Broker: broker, Addr: addr, Err: err})
+	a.tried = append(a.tried, broker)
+}
+
+// outcome classifies a send response. It returns the result on success,
+// retry=true when another broker should be tried, or the final error.
+func (p *Producer) outcome(r *sendReq, mq MessageQueue, addr string, resp *remoting.Command) (res *SendResult, retry bool, err error) {
+	if _, ok := sendStatus(resp.Code); ok {
+		res, err = parseSendResponse(resp, addr, mq, r.msgID)
+		return res, false, err
+	}
+	be := &BrokerError{Addr: addr, Request: r.cmd.Code, Code: resp.Code, Remark: resp.Remark}
+	if resp.Code == remoting.ResponseTopicNotExist {
+		p.c.refreshRouteAsync(r.topic)
+	}
+	return nil, retryableSendCodes[resp.Code], be
+}
+
+// SendSync sends msg and waits until a broker stored it. A send that fails
+// is retried on another broker (see ProducerConfig.MaxAttempts) while ctx
+// allows; ctx without a deadline gets ProducerConfig.SendTimeout.
+//
+// Errors: ErrInvalidMessage before anything is sent; a *RouteError (matching
+// ErrNoRoute) when the topic has no route; otherwise a *SendError listing
+// every attempt, each an *AttemptError wrapping a *BrokerError (a refusal
+// with code and remark) or a transport error (matching ErrTimeout when the
+// deadline passed).
+func (p *Producer) SendSync(ctx context.Context, msg *message.Message) (*SendResult, error) {
+	r, err := p.prepare(msg, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer p.putReq(r)
+	return p.sendSync(ctx, r)
+}
+
+// sendRetry sends msg to a retry topic with the reconsume counters in the
+// header, as upstream consumers do when CONSUMER_SEND_MSG_BACK fails.
+func (p *Producer) sendRetry(ctx context.Context, msg *message.Message, o sendOpts) (*SendResult, error) {
+	r, err := p.prepare(msg, &o)
+	if err != nil {
+		return nil, err
+	}
+	defer p.putReq(r)
+	return p.sendSync(ctx, r)
+}
+
+func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error) {
+	ctx, cancel := p.c.withTimeout(ctx, p.cfg.SendTimeout)
+	defer cancel()
+	var a attempt
+	for len(a.errs) < p.cfg.MaxAttempts {
+		e, err := p.c.publishInfo(ctx, r.topic, p.cfg.CreateTopicKey, p.cfg.DefaultTopicQueueNums)
+		if err != nil {
+			if len(a.errs) == 0 {
+				return nil, err
+			}
+			a.errs = append(a.errs, err)
+			break
+		}
+		mq := p.pickQueue(r.msg, e, a.tried)
+		addr := p.c.masterAddr(mq.BrokerName)
+		if addr == "" {
+			a.fail(mq.BrokerName, "", &RouteError{Topic: r.topic, Err: fmt.Errorf("no master address for broker %s", mq.BrokerName)})
+			p.c.refreshRouteAsync(r.topic)
+			continue
+		}
+		r.ext[p.keysOf(r).queueID] = strconv.Itoa(int(mq.QueueID))
+		start := time.Now()
+		resp, err := p.c.rc.InvokeSync(ctx, addr, &r.cmd)
+		latency := time.Since(start)
+		if err != nil {
+			p.c.faults.update(mq.BrokerName, latency, true)
+			a.fail(mq.BrokerName, addr, p.c.transportErr(r.cmd.Code, addr, err))
+			if ctx.Err() != nil || errors.Is(err, remoting.ErrClientClosed) {
+				break
+			}
+			continue
+		}
+		p.c.faults.update(mq.BrokerName, latency, false)
+		res, retry, err := p.outcome(r, mq, addr, resp)
+		if err == nil {
+			return res, nil
+		}
+		a.fail(mq.BrokerName, addr, err)
+		if !retry || ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, &SendError{Topic: r.topic, Attempts: a.errs}
+}
+
+// keysOf returns the header names r was built with.
+func (p *Producer) keysOf(r *sendReq) *sendKeys {
+	if r.cmd.Code == remoting.RequestSendBatchMessage {
+		return &v2Keys
+	}
+	return p.keys
+}
+
+// SendAsync sends msg and returns once the first attempt is under way; cb is
+// called exactly once, on another goroutine, with the result or the error
+// (the same errors as SendSync, retries included). SendAsync itself returns
+// an error, and then never calls cb, only when msg is invalid or the
+// producer is shut down. ctx bounds the whole send, retries included; ctx
+// without a deadline gets ProducerConfig.SendTimeout.
+func (p *Producer) SendAsync(ctx context.Context, msg *message.Message, cb func(*SendResult, error)) error {
+	if cb == nil {
+		return fmt.Errorf("%w: nil callback", ErrInvalidConfig)
+	}
+	r, err := p.prepare(msg, nil)
+	if err != nil {
+		return err
+	}
+	p.inflight.Add(1)
+	ctx, cancel := p.c.withTimeout(ctx, p.cfg.SendTimeout)
+	s := &asyncSend{p: p, r: r, ctx: ctx, cancel: cancel, cb: cb}
+	s.next()
+	return nil
+}
+
+// asyncSend drives the attempts of one asynchronous send.
+type asyncSend struct {
+	p      *Producer
+	r      *sendReq
+	ctx    context.Context
+	cancel context.CancelFunc
+	cb     func(*SendResult, error)
+	a      attempt
+	mq     MessageQueue
+	addr   string
+	start  time.Time
+}
+
+// next starts the next attempt, or finishes when none is left.
+func (s *asyncSend) next() {
+	p := s.p
+	for {
+		if len(s.a.errs) >= p.cfg.MaxAttempts || (len(s.a.errs) > 0 && s.ctx.Err() != nil) {
+			s.finish(nil, &SendError{Topic: s.r.topic, Attempts: s.a.errs})
+			return
+		}
+		e, err := p.c.publishInfo(s.ctx, s.r.topic, p.cfg.CreateTopicKey, p.cfg.DefaultTopicQueueNums)
+		if err != nil {
+			if len(s.a.errs) > 0 {
+				s.a.errs = append(s.a.errs, err)
+				err = &SendError{Topic: s.r.topic, Attempts: s.a.errs}
+			}
+			s.finish(nil, err)
+			return
+		}
+		s.mq = p.pickQueue(s.r.msg, e, s.a.tried)
+		s.addr = p.c.masterAddr(s.mq.BrokerName)
+		if s.addr == "" {
+			s.a.fail(s.mq.BrokerName, "", &RouteError{Topic: s.r.topic, Err: fmt.Errorf("no master address for broker %s", s.mq.BrokerName)})
+			p.c.refreshRouteAsync(s.r.topic)
+			continue
+		}
+		s.r.ext[p.keys.queueID] = strconv.Itoa(int(s.mq.QueueID))
+		s.start = time.Now()
+		if err := p.c.rc.InvokeAsync(s.ctx, s.addr, &s.r.cmd, s.done); err != nil {
+			p.c.faults.update(s.mq.BrokerName, time.Since(s.start), true)
+			s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
+			if errors.Is(err, remoting.ErrClientClosed) {
+				s.finish(nil, &SendError{Topic: s.r.topic, Attempts: s.a.errs})
+				return
+			}
+			continue
+		}
+		return
+	}
+}
+
+// done receives the response of the current attempt.
+func (s *asyncSend) done(resp *remoting.Command, err error) {
+	p := s.p
+	latency := time.Since(s.start)
+	if err != nil {
+		p.c.faults.update(s.mq.BrokerName, latency, true)
+		s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
+		s.next()
+		return
+	}
+	p.c.faults.update(s.mq.BrokerName, latency, false)
+	res, retry, err := p.outcome(s.r, s.mq, s.addr, resp)
+	if err == nil {
+		s.finish(res, nil)
+		return
+	}
+	s.a.fail(s.mq.BrokerName, s.addr, err)
+	if !retry {
+		s.finish(nil, &SendError{Topic: s.r.topic, Attempts: s.a.errs})
+		return
+	}
+	s.next()
+}
+
+func (s *asyncSend) finish(res *SendResult, err error) {
+	s.cancel()
+	s.p.putReq(s.r)
+	s.r = nil
+	defer s.p.inflight.Done()
+	s.cb(res, err)
+}
+
+// SendOneway sends msg without waiting for the broker's answer: it returns
+// once the request is written to a connection (or queued for writing). It
+// is retried on another broker only when no connection could take it. ctx
+// bounds connecting; without a deadline it gets ProducerConfig.SendTimeout.
+func (p *Producer) SendOneway(ctx context.Context, msg *message.Message) error {
+	r, err := p.prepare(msg, nil)
+	if err != nil {
+		return err
+	}
+	defer p.putReq(r)
+	ctx, cancel := p.c.withTimeout(ctx, p.cfg.SendTimeout)
+	defer cancel()
+	var a attempt
+	for len(a.errs) < p.cfg.MaxAttempts {
+		e, err := p.c.publishInfo(ctx, r.topic, p.cfg.CreateTopicKey, p.cfg.DefaultTopicQueueNums)
+		if err != nil {
+			if len(a.errs) == 0 {
+				return err
+			}
+			a.errs = append(a.errs, err)
+			break
+		}
+		mq := p.pickQueue(msg, e, a.tried)
+		addr := p.c.masterAddr(mq.BrokerName)
+		if addr == "" {
+			a.fail(mq.BrokerName, "", &RouteError{Topic: r.topic, Err: fmt.Errorf("no master address for broker %s", mq.BrokerName)})
+			continue
+		}
+		r.ext[p.keys.queueID] = strconv.Itoa(int(mq.QueueID))
+		start := time.Now()
+		if err := p.c.rc.InvokeOneway(ctx, addr, &r.cmd); err != nil {
+			p.c.faults.update(mq.BrokerName, time.Since(start), true)
+			a.fail(mq.BrokerName, addr, p.c.transportErr(r.cmd.Code, addr, err))
+			if ctx.Err() != nil || errors.Is(err, remoting.ErrClientClosed) {
+				break
+			}
+			continue
+		}
+		return nil
+	}
+	return &SendError{Topic: r.topic, Attempts: a.errs}
+}
+
+// SendBatch sends msgs, which must share one topic, as one
+// SEND_BATCH_MESSAGE: the broker stores them in one queue with consecutive
+// offsets. Every message gets its own UNIQ_KEY; the result's MsgID and
+// OffsetMsgID list them all, comma-separated, and QueueOffset is the first
+// message's. Batches are never compressed; they may not carry delay levels
+// nor go to retry topics (brokers refuse those). Retries and errors are as
+// for SendSync.
+func (p *Producer) SendBatch(ctx context.Context, msgs []*message.Message) (*SendResult, error) {
+	r, err := p.prepareBatch(msgs)
+	if err != nil {
+		return nil, err
+	}
+	defer p.putReq(r)
+	return p.sendSync(ctx, r)
+}
+
+func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
+	if p.closed.Load() {
+		return nil, fmt.Errorf("client: producer %s: %w", p.group, ErrClosed)
+	}
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("%w: empty batch", ErrInvalidMessage)
+	}
+	topic := ""
+	for i, m := range msgs {
+		if err := p.checkMessage(m); err != nil {
+			return nil, fmt.Errorf("batch message %d: %w", i, err)
+		}
+		if i == 0 {
+			topic = m.Topic
+		} else if m.Topic != topic {
+			return nil, fmt.Errorf("%w: batch mixes topics %s and %s", ErrInvalidMessage, topic, m.Topic)
+		}
+		if strings.HasPrefix(m.Topic, retryTopicPrefix) {
+			return nil, fmt.Errorf("%w: batches cannot go to retry topic %s", ErrInvalidMessage, m.Topic)
+		}
+		if m.Property(message.PropertyDelayTimeLevel) != "" {
+			return nil, fmt.Errorf("%w: batch message %d has a delay level; brokers refuse delayed batches", ErrInvalidMessage, i)
+		}
+	}
+	r := p.getReq()
+	ids := make([]string, 0, len(msgs))
+	body := r.body[:0]
+	for i, m := range msgs {
+		// Record: [total][magic 0][crc 0][flag][body len][body][props len][props].
+		start := len(body)
+		body = append(body, make([]byte, 20)...)
+		body = append(body, m.Body...)
+		body = append(body, 0, 0)
+		pstart := len(body)
+		var id string
+		body, id = p.appendProps(body, m)
+		plen := len(body) - pstart
+		if plen > message.MaxPropertiesLength {
+			p.putReq(r)
+			return nil, fmt.Errorf("%w: batch message %d: encoded properties of %d bytes exceed %d", ErrInvalidMessage, i, plen, message.MaxPropertiesLength)
+		}
+		putInt32(body[start:], int32(len(body)-start))
+		putInt32(body[start+12:], m.Flag)
+		putInt32(body[start+16:], int32(len(m.Body)))
+		body[pstart-2], body[pstart-1] = byte(plen>>8), byte(plen)
+		ids = append(ids, id)
+	}
+	r.body = body
+	if len(body) > p.cfg.MaxMessageSize {
+		p.putReq(r)
+		return nil, fmt.Errorf("%w: batch of %d bytes exceeds the limit of %d", ErrInvalidMessage, len(body), p.cfg.MaxMessageSize)
+	}
+	k := &v2Keys
+	ext := r.ext
+	ext[k.group] = p.group
+	ext[k.topic] = topic
+	ext[k.defTopic] = p.cfg.CreateTopicKey
+	ext[k.defQueues] = strconv.Itoa(p.cfg.DefaultTopicQueueNums)
+	ext[k.sysFlag] = "0"
+	ext[k.born] = strconv.FormatInt(time.Now().UnixMilli(), 10)
+	ext[k.flag] = "0"
+	ext[k.props] = ""
+	ext[k.reconsume] = "0"
+	ext[k.unitMode] = "false"
+	ext[k.batch] = "true"
+	r.topic = topic
+	r.msg = msgs[0]
+	r.msgID = strings.Join(ids, ",")
+	r.cmd = remoting.Command{Code: remoting.RequestSendBatchMessage, Language: remoting.LangGo, Version: remoting.CurrentVersion, ExtFields: ext, Body: body}
+	return r, nil
+}
+
+func putInt32(b []byte, v int32) {
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
