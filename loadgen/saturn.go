@@ -1,0 +1,234 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/saturnmq/saturn/client"
+	"github.com/saturnmq/saturn/message"
+	"github.com/saturnmq/saturn/remoting"
+)
+
+// SaturnConfig configures a SaturnTarget.
+type SaturnConfig struct {
+	// NameServers lists the name servers ("host:port"). Required.
+	NameServers []string
+	// Serialize is the header serialization of requests. Default
+	// remoting.SerializeRocketMQ, the cheaper binary form.
+	Serialize remoting.SerializeType
+	// JSONHeaders forces remoting.SerializeJSON (the default of RocketMQ
+	// clients) instead of the binary form.
+	JSONHeaders bool
+	// SendTimeout bounds one send, retries included. Default
+	// client.DefaultSendTimeout.
+	SendTimeout time.Duration
+	// PullBatchSize is the most messages per pull. Default 64.
+	PullBatchSize int
+	// ConsumeWorkers is the handler pool size of each receiver. Default 4.
+	ConsumeWorkers int
+	// Logger receives the clients' logs. Default: warnings and errors of
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// SaturnTarget drives Saturn (or any RocketMQ broker) through the client
+// package. Every sender and receiver has its own client.Client, hence its
+// own connections, like separate processes would.
+type SaturnTarget struct {
+	cfg SaturnConfig
+}
+
+// NewSaturnTarget returns a target for the name servers in cfg.
+func NewSaturnTarget(cfg SaturnConfig) (*SaturnTarget, error) {
+	if len(cfg.NameServers) == 0 {
+		return nil, fmt.Errorf("%w: no name server", ErrInvalidConfig)
+	}
+	if cfg.Serialize == remoting.SerializeJSON && !cfg.JSONHeaders {
+		cfg.Serialize = remoting.SerializeRocketMQ
+	}
+	if cfg.PullBatchSize == 0 {
+		cfg.PullBatchSize = 64
+	}
+	if cfg.ConsumeWorkers == 0 {
+		cfg.ConsumeWorkers = 4
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &SaturnTarget{cfg: cfg}, nil
+}
+
+// Name implements Target.
+func (t *SaturnTarget) Name() string { return "saturn" }
+
+// Close implements Target.
+func (t *SaturnTarget) Close(context.Context) error { return nil }
+
+func (t *SaturnTarget) newClient() (*client.Client, error) {
+	return client.New(client.Config{
+		NameServers: t.cfg.NameServers,
+		Serialize:   t.cfg.Serialize,
+		Logger:      t.cfg.Logger,
+	})
+}
+
+// Prepare implements Target: it creates (or updates) topic with queues read
+// and write queues on every master broker the name servers know.
+func (t *SaturnTarget) Prepare(ctx context.Context, topic string, queues int) error {
+	return createTopic(ctx, t.cfg.NameServers, t.cfg.Serialize, topic, queues)
+}
+
+// NewSender implements Target.
+func (t *SaturnTarget) NewSender(_ context.Context, topic string, i int) (Sender, error) {
+	c, err := t.newClient()
+	if err != nil {
+		return nil, err
+	}
+	p, err := client.NewProducer(c, client.ProducerConfig{
+		Group:             fmt.Sprintf("bench_producer_%d", i),
+		SendTimeout:       t.cfg.SendTimeout,
+		CompressThreshold: -1, // measure the broker, not zlib
+		// Fault avoidance would steer away from the only broker after
+		// one slow answer under overload; a benchmark wants to see it.
+		DisableFaultAvoidance: true,
+	})
+	if err != nil {
+		_ = c.Close(context.Background())
+		return nil, err
+	}
+	return &saturnSender{c: c, p: p, topic: topic}, nil
+}
+
+// statusError is a send that was stored without meeting its flush or
+// replication guarantee (FLUSH_DISK_TIMEOUT and the like).
+type statusError struct{ status client.SendStatus }
+
+func (e *statusError) Error() string { return "send status " + e.status.String() }
+
+type saturnSender struct {
+	c     *client.Client
+	p     *client.Producer
+	topic string
+}
+
+func (s *saturnSender) Send(ctx context.Context, bodies [][]byte, done func(error)) error {
+	if len(bodies) == 1 {
+		msg := &message.Message{Topic: s.topic, Body: bodies[0]}
+		return s.p.SendAsync(ctx, msg, func(r *client.SendResult, err error) {
+			done(resultErr(r, err))
+		})
+	}
+	// The client has no asynchronous batch send: each batch in flight
+	// gets a goroutine (one per batch, not per message).
+	msgs := make([]*message.Message, len(bodies))
+	for i, b := range bodies {
+		msgs[i] = &message.Message{Topic: s.topic, Body: b}
+	}
+	go func() {
+		r, err := s.p.SendBatch(ctx, msgs)
+		done(resultErr(r, err))
+	}()
+	return nil
+}
+
+func resultErr(r *client.SendResult, err error) error {
+	if err == nil && r != nil && r.Status != client.SendOK {
+		return &statusError{r.Status}
+	}
+	return err
+}
+
+func (s *saturnSender) Close(ctx context.Context) error {
+	return errors.Join(s.p.Shutdown(ctx), s.c.Close(ctx))
+}
+
+// NewReceiver implements Target.
+func (t *SaturnTarget) NewReceiver(ctx context.Context, topic, group string, _ int, fromStart bool, deliver func([]byte)) (Receiver, error) {
+	c, err := t.newClient()
+	if err != nil {
+		return nil, err
+	}
+	from := client.ConsumeFromLastOffset
+	if fromStart {
+		from = client.ConsumeFromFirstOffset
+	}
+	pc, err := client.NewPushConsumer(c, client.PushConsumerConfig{
+		Group:            group,
+		ConsumeFrom:      from,
+		Workers:          t.cfg.ConsumeWorkers,
+		ConsumeBatchSize: t.cfg.PullBatchSize,
+		PullBatchSize:    t.cfg.PullBatchSize,
+		// Enough buffered per queue that pulling is never what waits.
+		PullThresholdForQueue: 4 * t.cfg.PullBatchSize * 8,
+	}, func(_ context.Context, msgs []*message.Ext) client.ConsumeResult {
+		for _, m := range msgs {
+			deliver(m.Body)
+		}
+		return client.ConsumeSuccess
+	})
+	if err == nil {
+		err = pc.Subscribe(topic, client.SubscribeAll)
+	}
+	if err == nil {
+		err = pc.Start(ctx)
+	}
+	if err != nil {
+		_ = c.Close(context.Background())
+		return nil, err
+	}
+	return &saturnReceiver{c: c, pc: pc}, nil
+}
+
+type saturnReceiver struct {
+	c  *client.Client
+	pc *client.PushConsumer
+}
+
+func (r *saturnReceiver) Close(ctx context.Context) error {
+	return errors.Join(r.pc.Shutdown(ctx), r.c.Close(ctx))
+}
+
+// ErrorKind implements Target: broker refusals by response code name,
+// transport failures by cause.
+func (t *SaturnTarget) ErrorKind(err error) string {
+	var se *statusError
+	var be *client.BrokerError
+	switch {
+	case errors.As(err, &se):
+		return se.status.String()
+	case errors.As(err, &be):
+		if name, ok := responseNames[be.Code]; ok {
+			return name
+		}
+		return fmt.Sprintf("broker code %d", be.Code)
+	case errors.Is(err, client.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, client.ErrNoRoute):
+		return "no route"
+	case errors.Is(err, client.ErrClosed):
+		return "closed"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, client.ErrInvalidMessage):
+		return "invalid message"
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return "other: " + msg
+}
+
+// responseNames names the refusals a loaded broker is expected to give.
+var responseNames = map[int32]string{
+	remoting.ResponseSystemError:         "SYSTEM_ERROR",
+	remoting.ResponseSystemBusy:          "SYSTEM_BUSY",
+	remoting.ResponseMessageIllegal:      "MESSAGE_ILLEGAL",
+	remoting.ResponseServiceNotAvailable: "SERVICE_NOT_AVAILABLE",
+	remoting.ResponseNoPermission:        "NO_PERMISSION",
+	remoting.ResponseTopicNotExist:       "TOPIC_NOT_EXIST",
+}

@@ -1,0 +1,49 @@
+package loadgen
+
+import "context"
+
+// Target is a broker under test, as the engine sees it.
+type Target interface {
+	// Name is what reports call the target ("saturn", "nats", ...).
+	Name() string
+	// Prepare makes sure topic exists with the given number of queues
+	// (partitions, streams: whatever the broker calls them) before any
+	// sender or receiver starts.
+	Prepare(ctx context.Context, topic string, queues int) error
+	// NewSender returns the i-th sender of a run (0-based). Each sender is
+	// used by one goroutine of the engine; implementations usually give
+	// each its own connection, as separate producer processes would have.
+	NewSender(ctx context.Context, topic string, i int) (Sender, error)
+	// NewReceiver starts the i-th consumer of topic in consumer group
+	// group. It calls deliver for every message body it receives, from any
+	// number of goroutines at once; deliver must not retain the body.
+	// fromStart asks for every message stored (consume mode) rather than
+	// only new ones.
+	NewReceiver(ctx context.Context, topic, group string, i int, fromStart bool, deliver func(body []byte)) (Receiver, error)
+	// ErrorKind classifies a send error for the report ("timeout",
+	// "SYSTEM_BUSY", ...). It is called with errors returned by Sender.Send
+	// or passed to its callback.
+	ErrorKind(err error) string
+	// Close releases what the target holds.
+	Close(ctx context.Context) error
+}
+
+// Sender sends messages and reports their acknowledgement.
+type Sender interface {
+	// Send sends bodies to the sender's topic: one body is a single
+	// message, several are one batch (one request, acknowledged as a
+	// whole). It calls done exactly once, from any goroutine, when the
+	// broker acknowledged or refused the send, unless Send itself returns
+	// an error, in which case done is never called. bodies and their
+	// contents stay untouched by the engine until done runs.
+	Send(ctx context.Context, bodies [][]byte, done func(error)) error
+	// Close waits, within ctx, for outstanding sends and releases the
+	// sender.
+	Close(ctx context.Context) error
+}
+
+// Receiver is a running consumer.
+type Receiver interface {
+	// Close stops the consumer.
+	Close(ctx context.Context) error
+}
