@@ -80,27 +80,6 @@ func TestNewCPUUsage(t *testing.T) {
 	}
 }
 
-func TestMasterAddrs(t *testing.T) {
-	tests := []struct {
-		name, body string
-		want       []string
-	}{
-		{"fastjson bare keys", `{"brokerDatas":[{"brokerAddrs":{0:"127.0.0.1:10911",1:"127.0.0.1:10912"},"brokerName":"a"},{"brokerAddrs":{1:"10.0.0.1:1"},"brokerName":"b"}],"queueDatas":[]}`, []string{"127.0.0.1:10911"}},
-		{"standard keys", `{"brokerDatas":[{"brokerAddrs":{"0":"h:1"}},{"brokerAddrs":{"0":"h:2"}}]}`, []string{"h:1", "h:2"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := masterAddrs([]byte(tt.body))
-			if err != nil || strings.Join(got, ",") != strings.Join(tt.want, ",") {
-				t.Errorf("masterAddrs = %v, %v; want %v", got, err, tt.want)
-			}
-		})
-	}
-	if _, err := masterAddrs([]byte("{")); err == nil {
-		t.Error("malformed route accepted")
-	}
-}
-
 func TestReports(t *testing.T) {
 	res := &Result{
 		Target: "fake", Mode: ModeE2E,

@@ -41,8 +41,9 @@ func us(v float64) string {
 func WriteText(w io.Writer, r *Result) error {
 	c := r.Config
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: topic %s, %d queues, %d-byte messages", r.Target, r.Mode, c.Topic, c.Queues, c.MessageSize)
+	fmt.Fprintf(&b, "%s %s: topic %s", r.Target, r.Mode, c.Topic)
 	if r.Mode != ModeConsume {
+		fmt.Fprintf(&b, ", %d queues, %d-byte messages", c.Queues, c.MessageSize)
 		fmt.Fprintf(&b, ", %d producers x %d in flight", c.Producers, c.InFlight)
 		if c.Batch > 1 {
 			fmt.Fprintf(&b, ", batches of %d", c.Batch)

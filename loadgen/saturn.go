@@ -77,9 +77,18 @@ func (t *SaturnTarget) newClient() (*client.Client, error) {
 }
 
 // Prepare implements Target: it creates (or updates) topic with queues read
-// and write queues on every master broker the name servers know.
+// and write queues on every master broker the name servers know. (Letting
+// the first send create it would cap the queue count at the template
+// topic's.)
 func (t *SaturnTarget) Prepare(ctx context.Context, topic string, queues int) error {
-	return createTopic(ctx, t.cfg.NameServers, t.cfg.Serialize, topic, queues)
+	c, err := t.newClient()
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return client.NewAdmin(c).CreateTopic(ctx, client.TopicConfig{Topic: topic, ReadQueues: queues, WriteQueues: queues})
 }
 
 // NewSender implements Target.
