@@ -23,7 +23,9 @@ func (s *Store) recover(cp checkpointData, cpOK, abnormal bool) error {
 		minPhys, lastEnd = cp.Flushed, cp.Flushed
 	}
 	var end int64
-	if !abnormal && cp.Flushed >= minPhys && cp.Flushed <= lastEnd {
+	// Close records equal flushed and dispatched offsets; anything else is
+	// not a clean checkpoint.
+	if !abnormal && cp.Flushed == cp.Dispatched && cp.Flushed >= minPhys && cp.Flushed <= lastEnd {
 		// Clean shutdown: Close synced everything up to the write
 		// position and recorded it.
 		end = cp.Flushed

@@ -99,6 +99,9 @@ func (s *Store) TruncateTo(physOffset int64) error {
 	s.cqFlushMu.Lock()
 	defer s.cqFlushMu.Unlock()
 	cl := s.cl
+	// A flush in progress must not publish a flushed offset past the cut.
+	cl.flushMu.Lock()
+	defer cl.flushMu.Unlock()
 	end := cl.writePos.Load()
 	if physOffset == end {
 		return nil

@@ -81,7 +81,7 @@ func exercise(t *testing.T, fs FS, dir string) {
 	}
 }
 
-func TestOS(t *testing.T)     { exercise(t, OS{}, t.TempDir()) }
+func TestOS(t *testing.T)    { exercise(t, OS{}, t.TempDir()) }
 func TestMemFS(t *testing.T) { exercise(t, NewMemFS(), "/root") }
 
 func TestMemFSCrash(t *testing.T) {
