@@ -88,6 +88,11 @@ type Config struct {
 	// prepared in the background, so that appends take no page faults.
 	// Default false.
 	WarmSegments bool
+	// WarmAhead is how many bytes ahead of the write position a
+	// background goroutine keeps populated in the mapping
+	// (vfs.File.Populate), so that appends copy without page faults.
+	// Default 16 MiB; negative disables it.
+	WarmAhead int64
 	// OSPageCacheBusyTimeout: when the append lock has been held this
 	// long, new appends are refused with OSPageCacheBusy instead of
 	// queueing. Default 1s.
@@ -116,6 +121,7 @@ const (
 	DefaultDiskFullRatio              = 90
 	DefaultCleanInterval              = 10 * time.Second
 	DefaultOSPageCacheBusyTimeout     = time.Second
+	DefaultWarmAhead                  = 16 << 20
 )
 
 // recordHeadroom is what a record may hold beyond MaxMessageSize of body:
@@ -166,6 +172,9 @@ func (c Config) WithDefaults() Config {
 	}
 	setDef(&c.CleanInterval, DefaultCleanInterval)
 	setDef(&c.OSPageCacheBusyTimeout, DefaultOSPageCacheBusyTimeout)
+	if c.WarmAhead == 0 {
+		c.WarmAhead = DefaultWarmAhead
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}

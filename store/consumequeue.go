@@ -75,6 +75,10 @@ type consumeQueue struct {
 	minOffset atomic.Int64
 	maxOffset atomic.Int64
 
+	// dead is set when the queue is deleted or replaced, so that cached
+	// pointers to it are dropped.
+	dead atomic.Bool
+
 	// flushed is the logical offset below which entries are synced.
 	// Guarded by the store's cqFlushMu.
 	flushed int64
@@ -422,6 +426,7 @@ func (q *consumeQueue) deleteBelow(clMin int64) error {
 }
 
 func (q *consumeQueue) close() {
+	q.dead.Store(true)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, f := range q.files {

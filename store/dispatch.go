@@ -6,9 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/saturnmq/saturn/message"
 )
+
+// dispatchSpin is how long the dispatcher polls for new records before it
+// sleeps until woken.
+const dispatchSpin = 10 * time.Microsecond
 
 // maxDispatchStep bounds the records handled under one hold of the
 // commit log's segMu, so that a segment rollover never waits long.
@@ -26,6 +31,9 @@ type dispatchScratch struct {
 	arrivals []arrival
 	keys     [][]byte
 	view     message.View
+	// last is the queue of the previous record: runs of one queue are
+	// common, and the lookup takes a lock and a hash.
+	last *consumeQueue
 }
 
 // errInconsistent is returned by dispatch during recovery when a record's
@@ -51,8 +59,10 @@ func (s *Store) dispatchLoop() {
 			s.log.Error("store: dispatch stopped", "err", err)
 		}
 		// Spin briefly before sleeping: under a steady stream of appends
-		// this saves a wake-up per append.
-		for i := 0; i < 16 && s.cl.writePos.Load() <= s.dispatchedP.Load(); i++ {
+		// this saves the appenders a futex wake-up per append (a few
+		// microseconds each); with appends further apart than the spin,
+		// a wake-up costs little next to the gap.
+		for t0 := time.Now(); s.cl.writePos.Load() <= s.dispatchedP.Load() && time.Since(t0) < dispatchSpin; {
 			runtime.Gosched()
 		}
 		if s.cl.writePos.Load() > s.dispatchedP.Load() && s.dispErrLoad() == nil {
@@ -155,12 +165,17 @@ func (s *Store) dispatchStep(end int64, recovering bool) (int, error) {
 
 func (s *Store) dispatchRecord(v *message.View, pos int64, recovering bool) error {
 	tt := message.TransactionType(v.SysFlag)
+	pr := scanProps(v.Properties)
 	var topic string
 	if tt != message.TransactionPreparedType && tt != message.TransactionRollbackType {
-		q := s.queueBytes(v.Topic, v.QueueID)
-		if q == nil {
-			q = newConsumeQueue(&s.cfg, string(v.Topic), v.QueueID)
-			s.addQueue(q)
+		q := s.dispScratch.last
+		if q == nil || q.queueID != v.QueueID || q.topic != string(v.Topic) || q.dead.Load() {
+			q = s.queueBytes(v.Topic, v.QueueID)
+			if q == nil {
+				q = newConsumeQueue(&s.cfg, string(v.Topic), v.QueueID)
+				s.addQueue(q)
+			}
+			s.dispScratch.last = q
 		}
 		topic = q.topic
 		if recovering {
@@ -169,7 +184,10 @@ func (s *Store) dispatchRecord(v *message.View, pos int64, recovering bool) erro
 					errInconsistent, pos, v.QueueOffset, q.topic, q.queueID, max)
 			}
 		}
-		tags := v.TagsCode()
+		tags := int64(0)
+		if len(pr.tags) > 0 {
+			tags = int64(message.JavaHashCode(string(pr.tags)))
+		}
 		if err := q.put(v.QueueOffset, cqEntry{phys: pos, size: v.Size, tags: tags}); err != nil {
 			return err
 		}
@@ -179,20 +197,18 @@ func (s *Store) dispatchRecord(v *message.View, pos int64, recovering bool) erro
 		return nil
 	}
 	keys := s.dispScratch.keys[:0]
-	if u, ok := message.FindPropertyBytes(v.Properties, message.PropertyUniqClientMessageIDKeyIdx); ok {
-		keys = append(keys, u)
+	if len(pr.uniq) > 0 {
+		keys = append(keys, pr.uniq)
 	}
-	if ks, ok := message.FindPropertyBytes(v.Properties, message.PropertyKeys); ok {
-		for len(ks) > 0 {
-			k := ks
-			if i := bytes.IndexByte(ks, ' '); i >= 0 {
-				k, ks = ks[:i], ks[i+1:]
-			} else {
-				ks = nil
-			}
-			if len(k) > 0 {
-				keys = append(keys, k)
-			}
+	for ks := pr.keys; len(ks) > 0; {
+		k := ks
+		if i := bytes.IndexByte(ks, ' '); i >= 0 {
+			k, ks = ks[:i], ks[i+1:]
+		} else {
+			ks = nil
+		}
+		if len(k) > 0 {
+			keys = append(keys, k)
 		}
 	}
 	s.dispScratch.keys = keys
@@ -265,4 +281,36 @@ func (s *Store) WaitDispatched(ctx context.Context, physOffset int64) error {
 			return ErrClosed
 		}
 	}
+}
+
+// dispatchProps are the properties the dispatcher needs.
+type dispatchProps struct{ tags, keys, uniq []byte }
+
+// scanProps finds TAGS, KEYS and UNIQ_KEY in one pass, with the rules of
+// message.DecodeProperties (a segment needs a non-empty key and value; the
+// last occurrence wins).
+func scanProps(p []byte) dispatchProps {
+	var r dispatchProps
+	for len(p) > 0 {
+		seg := p
+		if i := bytes.IndexByte(p, message.PropertySeparator); i >= 0 {
+			seg, p = p[:i], p[i+1:]
+		} else {
+			p = nil
+		}
+		i := bytes.IndexByte(seg, message.NameValueSeparator)
+		if i <= 0 || i == len(seg)-1 {
+			continue
+		}
+		k, v := seg[:i], seg[i+1:]
+		switch string(k) {
+		case message.PropertyTags:
+			r.tags = v
+		case message.PropertyKeys:
+			r.keys = v
+		case message.PropertyUniqClientMessageIDKeyIdx:
+			r.uniq = v
+		}
+	}
+	return r
 }

@@ -101,7 +101,7 @@ func (s *Store) available() error {
 	// Back-pressure: if the lock holder has been at it for too long
 	// (a stalled page fault or disk), fail fast instead of queueing.
 	if since := s.lockedSince.Load(); since != 0 {
-		if d := time.Duration(time.Now().UnixNano() - since); d > s.cfg.OSPageCacheBusyTimeout {
+		if d := time.Duration(s.cfg.Now().UnixNano() - since); d > s.cfg.OSPageCacheBusyTimeout {
 			return fmt.Errorf("%w: append lock held for %v", ErrOSPageCacheBusy, d)
 		}
 	}
@@ -205,7 +205,8 @@ func waitStore(m *message.Ext) bool {
 // returns the log position after the last record.
 func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *PutResult) (int64, error) {
 	s.putMu.Lock()
-	s.lockedSince.Store(time.Now().UnixNano())
+	nowT := s.cfg.Now()
+	s.lockedSince.Store(nowT.UnixNano())
 	defer func() {
 		s.lockedSince.Store(0)
 		s.putMu.Unlock()
@@ -220,7 +221,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	}
 	// Store timestamps never go backwards, so that a queue's entries are
 	// ordered by store time and OffsetByTime can search them.
-	now := max(s.cfg.Now().UnixMilli(), s.lastStoreTs)
+	now := max(nowT.UnixMilli(), s.lastStoreTs)
 	s.lastStoreTs = now
 	key := queueKey{ms[0].Topic, ms[0].QueueID}
 	qoff, ok := s.queueTable[key]
@@ -264,6 +265,12 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	res.StoreTimestamp = now
 	// Publish: every byte below pos is now a complete record.
 	cl.writePos.Store(pos)
+	if w := s.cfg.WarmAhead; w > 0 && pos+w/2 > s.warmedTo.Load() {
+		select {
+		case s.warmKick <- struct{}{}:
+		default:
+		}
+	}
 	return pos, nil
 }
 

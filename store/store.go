@@ -63,6 +63,9 @@ type Store struct {
 
 	cqFlushMu sync.Mutex // serializes consume-queue/index flushes and checkpoint writes
 
+	warmedTo atomic.Int64 // pages below it (from the write position on) are populated
+	warmKick chan struct{}
+
 	closed   atomic.Bool
 	failed   atomic.Pointer[error] // set after an I/O error that makes appends unsafe
 	diskFull atomic.Bool
@@ -92,6 +95,7 @@ func Open(cfg Config) (*Store, error) {
 		cqs:        map[string]map[int32]*consumeQueue{},
 		queueTable: map[queueKey]int64{},
 		dispKick:   make(chan struct{}, 1),
+		warmKick:   make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 	}
 	s.gc.init()
@@ -221,6 +225,10 @@ func (s *Store) allQueues() []*consumeQueue {
 }
 
 func (s *Store) start() {
+	if s.cfg.WarmAhead > 0 {
+		s.wg.Add(1)
+		go s.warmLoop()
+	}
 	s.wg.Add(4)
 	go s.dispatchLoop()
 	go s.flushLoop()

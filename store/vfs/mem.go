@@ -370,6 +370,9 @@ func (h *memHandle) Zero(off, n int64) error {
 	return nil
 }
 
+// Populate does nothing: memory is memory.
+func (h *memHandle) Populate(off, n int64) error { return h.rangeCheck("populate", off, n) }
+
 func (h *memHandle) Close() error {
 	if h.closed {
 		return fmt.Errorf("vfs: %s closed twice", h.name)

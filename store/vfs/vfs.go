@@ -44,12 +44,17 @@ type File interface {
 	// Size returns the file's size.
 	Size() int64
 	// Sync makes bytes [off, off+n) durable; an implementation may sync
-	// more.
+	// more, and should not (see the OS implementation).
 	Sync(off, n int64) error
 	// Zero sets bytes [off, off+n) to zero and may release their storage
 	// (the OS implementation punches a hole). Like writes, it is durable
 	// after a Sync covering the range.
 	Zero(off, n int64) error
+	// Populate makes the pages of [off, off+n) present and writable in
+	// the mapping without changing their contents, so that later writes
+	// take no page faults. It is only a hint: implementations may do
+	// nothing.
+	Populate(off, n int64) error
 	// Close unmaps the file. Data must not be used afterwards.
 	Close() error
 }

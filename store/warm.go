@@ -1,0 +1,66 @@
+package store
+
+import "time"
+
+// warmChunk is how much one Populate call covers: small enough that the
+// locks it holds are short.
+const warmChunk = 256 << 10
+
+// warmLoop keeps the WarmAhead bytes after the write position populated.
+// A page fault on a fresh page of a mapped file costs microseconds (page
+// allocation, zeroing, file-system reservation); taken here, it is off the
+// append path.
+func (s *Store) warmLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.warmKick:
+		case <-t.C:
+		}
+		s.warm()
+	}
+}
+
+func (s *Store) warm() {
+	cl := s.cl
+	for {
+		pos := cl.writePos.Load()
+		from := max(s.warmedTo.Load(), pos)
+		target := pos + s.cfg.WarmAhead
+		if from >= target {
+			return
+		}
+		end, ok := s.warmRange(from, min(target, from+warmChunk))
+		if !ok {
+			return
+		}
+		s.warmedTo.Store(end)
+	}
+}
+
+// warmRange populates [from, to) or the part of it in from's segment (the
+// prepared next segment included), returning where it stopped.
+func (s *Store) warmRange(from, to int64) (int64, bool) {
+	cl := s.cl
+	cl.segMu.RLock()
+	defer cl.segMu.RUnlock()
+	if seg := cl.segmentAt(from); seg != nil {
+		end := min(to, seg.end())
+		seg.file.Populate(from-seg.base, end-from)
+		return end, true
+	}
+	// The prepared segment is not in segs yet; prepMu keeps it from being
+	// discarded while it is populated.
+	cl.prepMu.Lock()
+	defer cl.prepMu.Unlock()
+	if seg := cl.prepared; seg != nil && seg.base <= from && from < seg.end() {
+		end := min(to, seg.end())
+		seg.file.Populate(from-seg.base, end-from)
+		return end, true
+	}
+	return from, false
+}
