@@ -250,12 +250,12 @@ func (pc *PushConsumer) sendBack(ctx context.Context, mq MessageQueue, m *messag
 	return nil
 }
 
-// consumeLater hands msgs to the workers again after localRetryDelay.
+// consumeLater hands msgs to the workers again after a delay.
 func (pc *PushConsumer) consumeLater(t consumeTask) {
 	pc.delayed.Add(1)
 	go func() {
 		defer pc.delayed.Done()
-		if !sleepCtx(pc.runCtx, localRetryDelay) {
+		if !sleepCtx(pc.runCtx, pc.cfg.localRetryDelay) {
 			return
 		}
 		select {

@@ -44,8 +44,13 @@ func (pq *processQueue) put(msgs []*message.Ext, next int64) {
 	pq.mu.Lock()
 	defer pq.mu.Unlock()
 	for _, m := range msgs {
+		// Offsets only grow: a pull starts at next, so anything below it (or
+		// below what is held) is a duplicate.
+		if m.QueueOffset < pq.next {
+			continue
+		}
 		if n := len(pq.entries); n > pq.head && m.QueueOffset <= pq.entries[n-1].off {
-			continue // never goes backwards; a re-pull after an offset reset
+			continue
 		}
 		pq.entries = append(pq.entries, pqEntry{off: m.QueueOffset, size: int32(len(m.Body)), live: true})
 		pq.count++

@@ -269,7 +269,9 @@ func TestRetryOnAnotherBroker(t *testing.T) {
 	env := newTestEnv(t, 2)
 	a, b := env.brokers[0], env.brokers[1]
 	env.ns.setRoute("T", 1, PermRead|PermWrite, a, b)
-	a.setSendCode(func(*remoting.Command) (int32, string) { return remoting.ResponseServiceNotAvailable, "store not writable" })
+	a.setSendCode(func(*remoting.Command) (int32, string) {
+		return remoting.ResponseServiceNotAvailable, "store not writable"
+	})
 	p := newTestProducer(t, env.c, ProducerConfig{})
 	ctx := testCtx(t)
 	for range 4 {
@@ -390,7 +392,9 @@ func TestSendErrors(t *testing.T) {
 		}
 	})
 	t.Run("broker refused", func(t *testing.T) {
-		b.setSendCode(func(*remoting.Command) (int32, string) { return remoting.ResponseMessageIllegal, "the message is illegal" })
+		b.setSendCode(func(*remoting.Command) (int32, string) {
+			return remoting.ResponseMessageIllegal, "the message is illegal"
+		})
 		defer b.setSendCode(nil)
 		_, err := p.SendSync(testCtx(t), msg("T", "x", nil))
 		var be *BrokerError

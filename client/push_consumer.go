@@ -162,6 +162,9 @@ type PushConsumerConfig struct {
 	// OffsetDir is where broadcasting consumers keep offsets, in
 	// <OffsetDir>/<group>/offsets.json. Default <user home>/.saturn_offsets.
 	OffsetDir string
+
+	// localRetryDelay overrides localRetryDelay (tests).
+	localRetryDelay time.Duration
 }
 
 func (cfg *PushConsumerConfig) setDefaults() error {
@@ -194,6 +197,7 @@ func (cfg *PushConsumerConfig) setDefaults() error {
 	defD(&cfg.PullBackoff, DefaultPullBackoff)
 	defD(&cfg.RebalanceInterval, DefaultRebalanceInterval)
 	defD(&cfg.OffsetPersistInterval, DefaultOffsetPersistInterval)
+	defD(&cfg.localRetryDelay, localRetryDelay)
 	if cfg.PullTimeout <= cfg.SuspendTimeout {
 		return fmt.Errorf("%w: pull timeout %v must exceed the suspend timeout %v", ErrInvalidConfig, cfg.PullTimeout, cfg.SuspendTimeout)
 	}

@@ -41,7 +41,12 @@ func (pc *PushConsumer) rebalance(ctx context.Context) {
 	for topic, sub := range subs {
 		mine, err := pc.allocate(ctx, topic)
 		if err != nil {
-			if ctx.Err() == nil {
+			switch {
+			case ctx.Err() != nil:
+			case strings.HasPrefix(topic, retryTopicPrefix) && errors.Is(err, ErrNoRoute):
+				// Brokers create retry topics on demand; not having one is normal.
+				pc.log.Debug("client: no route for the retry topic yet", "topic", topic)
+			default:
 				pc.log.Warn("client: rebalance skipped a topic", "topic", topic, "err", err)
 			}
 			continue

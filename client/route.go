@@ -46,7 +46,7 @@ type BrokerData struct {
 }
 
 // MasterAddr returns the master's address, or "".
-func (b *BrokerData) MasterAddr() string { return b.Addrs[MasterID] }
+func (b BrokerData) MasterAddr() string { return b.Addrs[MasterID] }
 
 // Broker returns the BrokerData of the broker named name, or nil.
 func (r *TopicRoute) Broker(name string) *BrokerData {

@@ -295,6 +295,7 @@ func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error
 		if err != nil {
 			p.c.faults.update(mq.BrokerName, latency, true)
 			a.fail(mq.BrokerName, addr, p.c.transportErr(r.cmd.Code, addr, err))
+			p.c.refreshRouteAsync(r.topic) // the broker may have moved
 			if ctx.Err() != nil || errors.Is(err, remoting.ErrClientClosed) {
 				break
 			}
@@ -401,6 +402,7 @@ func (s *asyncSend) done(resp *remoting.Command, err error) {
 	if err != nil {
 		p.c.faults.update(s.mq.BrokerName, latency, true)
 		s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
+		p.c.refreshRouteAsync(s.r.topic)
 		s.next()
 		return
 	}
