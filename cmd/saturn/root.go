@@ -32,6 +32,7 @@ func newRootCommand() *cobra.Command {
 		newNamesrvCommand(opts),
 		newBrokerCommand(opts),
 		newServeCommand(opts),
+		newBenchCommand(opts),
 		newVersionCommand(),
 	)
 	return root
