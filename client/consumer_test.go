@@ -276,6 +276,7 @@ func TestPushConsumerConsumeFrom(t *testing.T) {
 		{"last skips old messages", ConsumeFromLastOffset, -1, []string{"new"}},
 		{"first reads old messages", ConsumeFromFirstOffset, -1, []string{"new", "old0", "old1"}},
 		{"committed offset wins", ConsumeFromFirstOffset, 1, []string{"new", "old1"}},
+		{"timestamp searches the offset", ConsumeFromTimestamp, -1, []string{"new", "old0", "old1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -295,6 +296,14 @@ func TestPushConsumerConsumeFrom(t *testing.T) {
 			waitFor(t, "messages", func() bool { return col.count() == len(tc.want) })
 			if got := col.bodies(); !slices.Equal(got, tc.want) {
 				t.Fatalf("got %v want %v", got, tc.want)
+			}
+			searched := false
+			for _, r := range a.requests(remoting.RequestSearchOffsetByTimestamp) {
+				ts, _ := strconv.ParseInt(r.ExtFields["timestamp"], 10, 64)
+				searched = searched || (r.ExtFields["topic"] == "T" && ts > 0 && ts < time.Now().UnixMilli())
+			}
+			if searched != (tc.from == ConsumeFromTimestamp) {
+				t.Fatalf("SEARCH_OFFSET_BY_TIMESTAMP sent = %v", searched)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/saturnmq/saturn/client/internal/fjson"
 	"github.com/saturnmq/saturn/remoting"
@@ -131,15 +132,8 @@ func parseQueueValue(v fjson.Value) (MessageQueue, error) {
 
 // runningInfoProps are the properties mqadmin's consumerStatus shows.
 func runningInfoProps(c *Client, consumeType string, workers int, start int64) map[string]string {
-	ns := ""
-	for i, a := range c.cfg.NameServers {
-		if i > 0 {
-			ns += ";"
-		}
-		ns += a
-	}
 	return map[string]string{
-		"PROP_NAMESERVER_ADDR":          ns,
+		"PROP_NAMESERVER_ADDR":          strings.Join(c.cfg.NameServers, ";"),
 		"PROP_CONSUME_TYPE":             consumeType,
 		"PROP_CONSUME_ORDERLY":          "false",
 		"PROP_THREADPOOL_CORE_SIZE":     strconv.Itoa(workers),

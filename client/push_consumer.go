@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -382,7 +383,12 @@ func (pc *PushConsumer) Start(ctx context.Context) error {
 	for topic := range pc.subscriptions() {
 		e, err := pc.c.topicRoute(ctx, topic)
 		if err != nil {
-			pc.log.Warn("client: no route for subscribed topic yet", "topic", topic, "err", err)
+			if strings.HasPrefix(topic, retryTopicPrefix) {
+				// Normal: brokers create it on the heartbeat below.
+				pc.log.Debug("client: no route for the retry topic yet", "topic", topic)
+			} else {
+				pc.log.Warn("client: no route for subscribed topic yet", "topic", topic, "err", err)
+			}
 			continue
 		}
 		for _, b := range e.route.Brokers {

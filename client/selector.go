@@ -49,6 +49,7 @@ type roundRobin struct {
 	counters sync.Map // topic -> *atomic.Uint32
 }
 
+// Select returns the next queue of the topic's counter.
 func (r *roundRobin) Select(msg *message.Message, queues []MessageQueue) MessageQueue {
 	v, ok := r.counters.Load(msg.Topic)
 	if !ok {
@@ -68,6 +69,7 @@ func HashSelector() QueueSelector { return &hashSelector{} }
 
 type hashSelector struct{ rr roundRobin }
 
+// Select hashes the sharding key, or goes round robin without one.
 func (h *hashSelector) Select(msg *message.Message, queues []MessageQueue) MessageQueue {
 	key := msg.Property(message.PropertyShardingKey)
 	if key == "" {
@@ -76,6 +78,7 @@ func (h *hashSelector) Select(msg *message.Message, queues []MessageQueue) Messa
 	return queues[hashIndex(key, len(queues))]
 }
 
+// Stable reports true: the choice depends on the key alone.
 func (h *hashSelector) Stable() bool { return true }
 
 // hashIndex is upstream's Math.abs(key.hashCode() % n). Go's % truncates as
