@@ -77,6 +77,9 @@ func BenchmarkAppend(b *testing.B) {
 						})
 					}
 					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+					if st := s.Stats(); mode == SyncFlush && st.Syncs > 0 {
+						b.ReportMetric(float64(st.Appended)/float64(st.Syncs), "msgs/sync")
+					}
 				})
 			}
 		}

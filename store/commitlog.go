@@ -52,6 +52,27 @@ type commitLog struct {
 	segSize int64
 	warm    bool
 	log     *slog.Logger
+	// staged (SyncFlush) makes appends copy records into a staging buffer
+	// that the group-commit flusher writes with one File.WriteAt, syncs
+	// and only then publishes: syncing pages dirtied through a mapping
+	// costs far more per page than syncing pages written with write(2)
+	// (measured here: 28 KiB per sync, ~450 us against ~120 us), and a
+	// write(2) per append would cost a system call each under the lock.
+	// Readers therefore never see unsynced records in SyncFlush.
+	staged bool
+	putMu  *sync.Mutex // the store's append lock
+
+	// reservePos is the end of the records appended so far: published
+	// ones, and in staged mode also those still in stage. writePos <=
+	// reservePos. Guarded by putMu.
+	reservePos int64
+	// stage holds appended, unpublished bytes: runs of contiguous bytes
+	// at physical offsets. Guarded by putMu; spare and spareRuns are the
+	// flusher's (guarded by flushMu).
+	stage     []byte
+	stageRuns []stageRun
+	spare     []byte
+	spareRuns []stageRun
 
 	// segMu guards segs. Readers hold it shared while they read mapped
 	// bytes; adding a segment and removing segments hold it exclusively,
@@ -72,7 +93,8 @@ type commitLog struct {
 	prepared  *segment
 	preparing sync.WaitGroup
 
-	flushMu sync.Mutex // serializes flush
+	flushMu      sync.Mutex   // serializes flush
+	syncs        atomic.Int64 // number of flushes that synced something
 }
 
 func newCommitLog(cfg *Config) *commitLog {
@@ -82,7 +104,15 @@ func newCommitLog(cfg *Config) *commitLog {
 		segSize: cfg.SegmentSize,
 		warm:    cfg.WarmSegments,
 		log:     cfg.Logger,
+
+		staged: cfg.FlushMode == SyncFlush,
 	}
+}
+
+// stageRun is a run of staged bytes: stage[off:end] belongs at phys.
+type stageRun struct {
+	phys     int64
+	off, end int
 }
 
 // load maps the existing segments. Files that are not segments are
@@ -288,20 +318,88 @@ func (cl *commitLog) reserve(pos int64, n int) (*segment, int64, error) {
 		if pos+int64(n)+message.BlankSize <= s.end() {
 			return s, pos, nil
 		}
-		off := pos - s.base
-		binary.BigEndian.PutUint32(s.data[off:], uint32(s.end()-pos))
-		binary.BigEndian.PutUint32(s.data[off+4:], message.BlankMagic)
+		var blank [message.BlankSize]byte
+		binary.BigEndian.PutUint32(blank[:], uint32(s.end()-pos))
+		binary.BigEndian.PutUint32(blank[4:], message.BlankMagic)
+		cl.writeAt(s, pos, blank[:])
 		pos = s.end()
 		cl.cur = nil
 	}
 }
 
-// flush syncs what was published and not yet synced, and advances
-// flushedPos.
-func (cl *commitLog) flush() error {
+// writeAt writes b at physical offset pos of segment s, at or above the
+// reserve position: into the mapping, or into the stage. Caller holds
+// putMu.
+func (cl *commitLog) writeAt(s *segment, pos int64, b []byte) {
+	if !cl.staged {
+		copy(s.data[pos-s.base:], b)
+		return
+	}
+	if n := len(cl.stageRuns); n > 0 {
+		r := &cl.stageRuns[n-1]
+		if r.phys+int64(r.end-r.off) == pos {
+			cl.stage = append(cl.stage, b...)
+			r.end = len(cl.stage)
+			return
+		}
+	}
+	off := len(cl.stage)
+	cl.stage = append(cl.stage, b...)
+	cl.stageRuns = append(cl.stageRuns, stageRun{phys: pos, off: off, end: len(cl.stage)})
+}
+
+// dropStage forgets staged bytes (TruncateTo). Caller holds putMu and
+// flushMu.
+func (cl *commitLog) dropStage() {
+	cl.stage, cl.stageRuns = cl.stage[:0], cl.stageRuns[:0]
+}
+
+// flush syncs what was appended and not yet synced and advances
+// flushedPos; in staged mode it first writes the staged bytes and
+// afterwards publishes them. It reports whether it published records.
+//
+// Lock order: flushMu, then putMu (staged mode takes it briefly).
+func (cl *commitLog) flush() (bool, error) {
 	cl.flushMu.Lock()
 	defer cl.flushMu.Unlock()
-	target := cl.writePos.Load()
+	if !cl.staged {
+		return false, cl.syncTo(cl.writePos.Load())
+	}
+	cl.putMu.Lock()
+	target := cl.reservePos
+	data, runs := cl.stage, cl.stageRuns
+	cl.stage, cl.stageRuns = cl.spare[:0], cl.spareRuns[:0]
+	cl.putMu.Unlock()
+	defer func() { cl.spare, cl.spareRuns = data[:0], runs[:0] }()
+	if len(runs) > 0 {
+		cl.segMu.RLock()
+		for _, r := range runs {
+			seg := cl.segmentAt(r.phys)
+			var err error
+			if seg == nil || r.phys+int64(r.end-r.off) > seg.end() {
+				err = fmt.Errorf("%w: staged bytes at %d outside the log", ErrCorrupt, r.phys)
+			} else {
+				_, err = seg.file.WriteAt(data[r.off:r.end], r.phys-seg.base)
+			}
+			if err != nil {
+				cl.segMu.RUnlock()
+				return false, fmt.Errorf("store: write segment: %w", err)
+			}
+		}
+		cl.segMu.RUnlock()
+	}
+	if err := cl.syncTo(target); err != nil {
+		return false, err
+	}
+	published := target > cl.writePos.Load()
+	// Publish: everything below target is written and synced.
+	cl.writePos.Store(target)
+	return published, nil
+}
+
+// syncTo syncs [flushedPos, target) and advances flushedPos. Caller holds
+// flushMu.
+func (cl *commitLog) syncTo(target int64) error {
 	from := cl.flushedPos.Load()
 	if target <= from {
 		return nil
@@ -319,6 +417,7 @@ func (cl *commitLog) flush() error {
 	}
 	cl.segMu.RUnlock()
 	cl.flushedPos.Store(target)
+	cl.syncs.Add(1)
 	return nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/saturnmq/saturn/message"
@@ -150,6 +152,10 @@ func (s *Store) PutBatch(ctx context.Context, ms []*message.Ext) (PutResult, err
 }
 
 func (s *Store) put(ctx context.Context, ms []*message.Ext) (PutResult, error) {
+	if s.cfg.FlushMode == SyncFlush {
+		s.gc.inflight.Add(1)
+		defer s.gc.inflight.Add(-1)
+	}
 	if err := s.available(); err != nil {
 		return PutResult{Status: statusOf(err)}, err
 	}
@@ -180,8 +186,17 @@ func (s *Store) put(ctx context.Context, ms []*message.Ext) (PutResult, error) {
 	if len(ms) == 1 {
 		res.Offsets = []int64{res.CommitLogOffset}
 	}
-	s.kickDispatcher()
+	s.appended.Add(int64(len(ms)))
+	if s.cl.staged {
+		select {
+		case s.gc.kick <- struct{}{}:
+		default:
+		}
+	} else {
+		s.kickDispatcher()
+	}
 	if s.cfg.FlushMode == SyncFlush && waitStore(ms[0]) {
+		s.gc.unsynced.Add(1)
 		if err := s.waitFlushed(ctx, end); err != nil {
 			res.Status = FlushDiskTimeout
 			return res, err
@@ -229,15 +244,15 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		qoff = s.initialQueueOffset(key)
 	}
 	cl := s.cl
-	pos := cl.writePos.Load()
+	pos := cl.reservePos
 	start := 0
 	for i, m := range ms {
 		rec := buf[start:recEnds[i]]
-		start = recEnds[i]
 		seg, phys, err := cl.reserve(pos, len(rec))
 		if err != nil {
 			// Nothing was published: the records written so far in
-			// this batch lie above writePos and will be overwritten.
+			// this batch lie above the reserve position and will be
+			// overwritten.
 			return 0, fmt.Errorf("store: append: %w", err)
 		}
 		q := qoff
@@ -246,11 +261,10 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		} else {
 			qoff++
 		}
-		dst := seg.data[phys-seg.base:]
-		copy(dst, rec)
-		message.PutQueueOffset(dst, q)
-		message.PutPhysicalOffset(dst, phys)
-		message.PutStoreTimestamp(dst, now)
+		message.PutQueueOffset(rec, q)
+		message.PutPhysicalOffset(rec, phys)
+		message.PutStoreTimestamp(rec, now)
+		cl.writeAt(seg, phys, rec)
 		m.QueueOffset, m.CommitLogOffset, m.StoreTimestamp = q, phys, now
 		if i == 0 {
 			res.CommitLogOffset, res.QueueOffset = phys, q
@@ -260,9 +274,15 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		}
 		res.WroteBytes += len(rec)
 		pos = phys + int64(len(rec))
+		start = recEnds[i]
 	}
 	s.queueTable[key] = qoff
 	res.StoreTimestamp = now
+	cl.reservePos = pos
+	if cl.staged {
+		// The group-commit flusher writes, syncs and publishes.
+		return pos, nil
+	}
 	// Publish: every byte below pos is now a complete record.
 	cl.writePos.Store(pos)
 	if w := s.cfg.WarmAhead; w > 0 && pos+w/2 > s.warmedTo.Load() {
@@ -291,7 +311,7 @@ func (s *Store) refreshQueueTable() error {
 	if err := s.dispatchAvailable(false); err != nil {
 		return fmt.Errorf("%w: %w", ErrServiceNotAvailable, err)
 	}
-	if d := s.dispatchedP.Load(); d != s.cl.writePos.Load() {
+	if d := s.dispatchedP.Load(); d != s.cl.writePos.Load() || s.cl.reservePos != s.cl.writePos.Load() {
 		return fmt.Errorf("%w: the log ends inside a record at %d (TruncateTo a record boundary first)", ErrServiceNotAvailable, d)
 	}
 	clear(s.queueTable)
@@ -305,7 +325,18 @@ type groupCommit struct {
 	mu   sync.Mutex
 	cur  *flushRound
 	kick chan struct{}
+	// inflight counts SyncFlush appends in progress, unsynced those that
+	// appended since the last round started and wait for a sync. A round
+	// starts when they are equal (or after a bounded wait): appends still
+	// on their way then share it.
+	inflight atomic.Int64
+	unsynced atomic.Int64
 }
+
+// maxGroupCommitSettle bounds how long a round waits for appends in
+// progress to join it; the wait is also at most the last sync's duration.
+// Appends that are alone never wait.
+const maxGroupCommitSettle = 500 * time.Microsecond
 
 type flushRound struct {
 	done chan struct{}
@@ -386,6 +417,7 @@ func (s *Store) groupCommitLoop() {
 	// Appends with WAIT=false do not kick; a slow tick still syncs them.
 	t := time.NewTicker(s.cfg.FlushInterval)
 	defer t.Stop()
+	var lastSync time.Duration
 	for {
 		select {
 		case <-s.stop:
@@ -393,9 +425,21 @@ func (s *Store) groupCommitLoop() {
 		case <-s.gc.kick:
 		case <-t.C:
 		}
-		err := s.cl.flush()
+		// Let appends that are under way join this round: a sync costs
+		// far less per message for fifty messages than for one.
+		settle := min(lastSync, maxGroupCommitSettle)
+		for t0 := time.Now(); s.gc.unsynced.Load() < s.gc.inflight.Load() && time.Since(t0) < settle; {
+			runtime.Gosched()
+		}
+		s.gc.unsynced.Store(0)
+		t0 := time.Now()
+		published, err := s.cl.flush()
+		lastSync = time.Since(t0)
 		if err != nil {
 			err = s.fail(fmt.Errorf("store: sync commit log: %w", err))
+		}
+		if published {
+			s.kickDispatcher()
 		}
 		s.gc.complete(err)
 	}

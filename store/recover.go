@@ -48,13 +48,17 @@ func (s *Store) recover(cp checkpointData, cpOK, abnormal bool) error {
 		return err
 	}
 	cl.writePos.Store(end)
+	cl.reservePos = end
 	// What was scanned may be only in the page cache (the process died,
 	// the machine did not); sync it before calling it flushed.
 	cl.flushedPos.Store(max(min(end, cp.Flushed), minPhys))
 	if !cpOK {
 		cl.flushedPos.Store(minPhys)
 	}
-	if err := cl.flush(); err != nil {
+	cl.flushMu.Lock()
+	err := cl.syncTo(end)
+	cl.flushMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("store: sync recovered log: %w", err)
 	}
 	s.lastDispTs.Store(cp.PhysicTimestamp)
@@ -64,7 +68,7 @@ func (s *Store) recover(cp checkpointData, cpOK, abnormal bool) error {
 		dispFrom = min(max(cp.Dispatched, minPhys), end)
 	}
 	s.log.Debug("store: rebuilding consume queues and index", "from", dispFrom, "to", end, "checkpointOK", cpOK, "flushed", cp.Flushed, "dispatched", cp.Dispatched)
-	err := s.rebuildFrom(dispFrom, end, abnormal)
+	err = s.rebuildFrom(dispFrom, end, abnormal)
 	if errors.Is(err, errInconsistent) {
 		s.log.Warn("store: consume queues disagree with the commit log; rebuilding them from the whole log", "err", err)
 		err = s.rebuildAll(minPhys, end)

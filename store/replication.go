@@ -46,6 +46,9 @@ func (s *Store) AppendRaw(physOffset int64, data []byte) error {
 	defer s.putMu.Unlock()
 	cl := s.cl
 	pos := cl.writePos.Load()
+	if cl.reservePos != pos {
+		return fmt.Errorf("%w: appends are waiting for their sync", ErrServiceNotAvailable)
+	}
 	if physOffset != pos {
 		return fmt.Errorf("%w: raw append at %d, log ends at %d", ErrOffset, physOffset, pos)
 	}
@@ -60,7 +63,13 @@ func (s *Store) AppendRaw(physOffset int64, data []byte) error {
 	if pos+int64(len(data)) > seg.end() {
 		return fmt.Errorf("%w: raw data of %d bytes at %d crosses the segment end %d", ErrOffset, len(data), pos, seg.end())
 	}
-	copy(seg.data[pos-seg.base:], data)
+	if cl.staged {
+		if _, err := seg.file.WriteAt(data, pos-seg.base); err != nil {
+			return fmt.Errorf("store: write segment: %w", err)
+		}
+	} else {
+		copy(seg.data[pos-seg.base:], data)
+	}
 	newPos := pos + int64(len(data))
 	if newPos == seg.end() {
 		cl.cur = nil
@@ -69,6 +78,7 @@ func (s *Store) AppendRaw(physOffset int64, data []byte) error {
 	if ts := s.lastStoreTsOf(data); ts > s.lastStoreTs {
 		s.lastStoreTs = ts
 	}
+	cl.reservePos = newPos
 	cl.writePos.Store(newPos)
 	s.kickDispatcher()
 	return nil
@@ -92,23 +102,28 @@ func (s *Store) TruncateTo(physOffset int64) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	cl := s.cl
+	// A flush in progress must not publish a flushed offset past the cut.
+	cl.flushMu.Lock()
+	defer cl.flushMu.Unlock()
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
 	s.cqFlushMu.Lock()
 	defer s.cqFlushMu.Unlock()
-	cl := s.cl
-	// A flush in progress must not publish a flushed offset past the cut.
-	cl.flushMu.Lock()
-	defer cl.flushMu.Unlock()
+	// Appends not yet synced are dropped (their Put reports a timeout);
+	// they may have made a segment that cutAt removes.
 	end := cl.writePos.Load()
-	if physOffset == end {
+	hadStage := cl.reservePos != end
+	cl.dropStage()
+	cl.reservePos = end
+	if physOffset == end && !hadStage {
 		return nil
 	}
 	cl.segMu.Lock()
 	minPhys := cl.minOffsetLocked()
-	if physOffset < minPhys || physOffset > end || !cl.isRecordStart(physOffset) {
+	if physOffset < minPhys || physOffset > end || (physOffset < end && !cl.isRecordStart(physOffset)) {
 		cl.segMu.Unlock()
 		return fmt.Errorf("%w: cannot truncate to %d: not a record boundary in [%d, %d]", ErrOffset, physOffset, minPhys, end)
 	}
@@ -122,6 +137,7 @@ func (s *Store) TruncateTo(physOffset int64) error {
 	cl.prepMu.Unlock()
 	err := cl.cutAt(physOffset, true)
 	cl.writePos.Store(physOffset)
+	cl.reservePos = physOffset
 	if cl.flushedPos.Load() > physOffset {
 		cl.flushedPos.Store(physOffset)
 	}

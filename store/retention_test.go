@@ -22,7 +22,7 @@ func (c *fakeClock) set(t time.Time)     { c.ms.Store(t.UnixMilli()) }
 func syncAll(t *testing.T, s *Store) {
 	t.Helper()
 	waitVisible(t, s)
-	if err := s.cl.flush(); err != nil {
+	if _, err := s.cl.flush(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.writeCheckpoint(false); err != nil {

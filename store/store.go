@@ -30,8 +30,9 @@ type Store struct {
 	cqMu sync.RWMutex
 	cqs  map[string]map[int32]*consumeQueue
 
-	// putMu is the append lock. Lock order: putMu, dispatchMu,
-	// commitLog.segMu, then a consumeQueue's mu or index.mu. Get never
+	// putMu is the append lock. Lock order: commitLog.flushMu, putMu,
+	// dispatchMu, cqFlushMu, commitLog.segMu, then a consumeQueue's mu or
+	// index.mu. Get never
 	// holds a queue's mu and segMu together.
 	putMu       sync.Mutex
 	queueTable  map[queueKey]int64 // next queue offset; guarded by putMu
@@ -65,6 +66,8 @@ type Store struct {
 
 	warmedTo atomic.Int64 // pages below it (from the write position on) are populated
 	warmKick chan struct{}
+
+	appended atomic.Int64
 
 	closed   atomic.Bool
 	failed   atomic.Pointer[error] // set after an I/O error that makes appends unsafe
@@ -118,6 +121,7 @@ func Open(cfg Config) (*Store, error) {
 
 func (s *Store) open() error {
 	s.cl = newCommitLog(&s.cfg)
+	s.cl.putMu = &s.putMu
 	if err := s.cl.load(); err != nil {
 		return err
 	}
@@ -225,7 +229,9 @@ func (s *Store) allQueues() []*consumeQueue {
 }
 
 func (s *Store) start() {
-	if s.cfg.WarmAhead > 0 {
+	// Populating pages through the mapping is for appends that copy into
+	// it; write-through appends (SyncFlush) must not dirty the mapping.
+	if s.cfg.WarmAhead > 0 && !s.cl.staged {
 		s.wg.Add(1)
 		go s.warmLoop()
 	}
@@ -250,7 +256,7 @@ func (s *Store) Close() error {
 	if err := s.dispatchAvailable(false); err != nil {
 		errs = append(errs, err)
 	}
-	if err := s.cl.flush(); err != nil {
+	if _, err := s.cl.flush(); err != nil {
 		errs = append(errs, err)
 	}
 	s.gc.complete(nil)
@@ -347,7 +353,7 @@ func (s *Store) flushLoop() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			if err := s.cl.flush(); err != nil {
+			if _, err := s.cl.flush(); err != nil {
 				s.fail(fmt.Errorf("store: sync commit log: %w", err))
 			}
 		}
@@ -455,13 +461,27 @@ func (s *Store) DispatchedPhysicalOffset() int64 { return s.dispatchedP.Load() }
 // quiesce runs f while no background work or append touches the files:
 // tests use it to take a consistent crash image of an in-memory FS.
 func (s *Store) quiesce(f func()) {
+	s.cl.flushMu.Lock()
+	defer s.cl.flushMu.Unlock()
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
 	s.cqFlushMu.Lock()
 	defer s.cqFlushMu.Unlock()
-	s.cl.flushMu.Lock()
-	defer s.cl.flushMu.Unlock()
 	f()
+}
+
+// Stats are counters of the store's work since Open.
+type Stats struct {
+	// Syncs is the number of commit-log syncs: with SyncFlush, appends
+	// divided by Syncs is the group-commit batch size.
+	Syncs int64
+	// Appended is the number of messages appended by Put and PutBatch.
+	Appended int64
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	return Stats{Syncs: s.cl.syncs.Load(), Appended: s.appended.Load()}
 }

@@ -21,6 +21,7 @@ const (
 	OpRemove  Op = "remove"
 	OpSync    Op = "sync"
 	OpZero    Op = "zero"
+	OpWrite   Op = "write"
 	OpSyncDir Op = "syncdir"
 )
 
@@ -340,6 +341,17 @@ func (h *memHandle) rangeCheck(op string, off, n int64) error {
 		return fmt.Errorf("vfs: %s [%d,+%d) outside %s of %d bytes", op, off, n, h.name, len(h.f.data))
 	}
 	return nil
+}
+
+// WriteAt copies b into the contents.
+func (h *memHandle) WriteAt(b []byte, off int64) (int, error) {
+	if err := h.fs.check(OpWrite, h.name); err != nil {
+		return 0, err
+	}
+	if err := h.rangeCheck("write", off, int64(len(b))); err != nil {
+		return 0, err
+	}
+	return copy(h.f.data[off:], b), nil
 }
 
 // Sync copies the range into the durable contents.

@@ -168,6 +168,13 @@ func (OS) DiskUsage(dir string) (used, total uint64, err error) {
 }
 
 func (f *osFile) Data() []byte { return f.data }
+
+func (f *osFile) WriteAt(b []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(b)) > f.size {
+		return 0, fmt.Errorf("vfs: write [%d,+%d) outside %s of %d bytes", off, len(b), f.f.Name(), f.size)
+	}
+	return f.f.WriteAt(b, off)
+}
 func (f *osFile) Size() int64  { return f.size }
 
 // Sync uses msync(MS_SYNC) on the range: on Linux it writes back the

@@ -43,6 +43,9 @@ type File interface {
 	Data() []byte
 	// Size returns the file's size.
 	Size() int64
+	// WriteAt writes b at off with write(2) rather than through the
+	// mapping; the mapping shows the bytes at once (one page cache).
+	WriteAt(b []byte, off int64) (int, error)
 	// Sync makes bytes [off, off+n) durable; an implementation may sync
 	// more, and should not (see the OS implementation).
 	Sync(off, n int64) error
