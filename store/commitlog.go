@@ -93,8 +93,8 @@ type commitLog struct {
 	prepared  *segment
 	preparing sync.WaitGroup
 
-	flushMu      sync.Mutex   // serializes flush
-	syncs        atomic.Int64 // number of flushes that synced something
+	flushMu sync.Mutex   // serializes flush
+	syncs   atomic.Int64 // number of flushes that synced something
 }
 
 func newCommitLog(cfg *Config) *commitLog {

@@ -175,7 +175,7 @@ func (f *osFile) WriteAt(b []byte, off int64) (int, error) {
 	}
 	return f.f.WriteAt(b, off)
 }
-func (f *osFile) Size() int64  { return f.size }
+func (f *osFile) Size() int64 { return f.size }
 
 // Sync uses msync(MS_SYNC) on the range: on Linux it writes back the
 // dirty pages of the range only and then syncs like fdatasync (journal and
