@@ -137,6 +137,7 @@ type Producer struct {
 	keys   *sendKeys
 
 	closed   atomic.Bool
+	smu      sync.RWMutex   // orders inflight.Add before Shutdown's Wait
 	inflight sync.WaitGroup // asynchronous sends not yet called back
 	reqs     sync.Pool      // *sendReq
 	zlib     zlibPools
@@ -179,7 +180,10 @@ func (p *Producer) Group() string { return p.group }
 // within ctx, for the callbacks of asynchronous sends in flight, and tells
 // the brokers the group left.
 func (p *Producer) Shutdown(ctx context.Context) error {
-	if p.closed.Swap(true) {
+	p.smu.Lock()
+	already := p.closed.Swap(true)
+	p.smu.Unlock()
+	if already {
 		return nil
 	}
 	done := make(chan struct{})

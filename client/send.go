@@ -336,7 +336,14 @@ func (p *Producer) SendAsync(ctx context.Context, msg *message.Message, cb func(
 	if err != nil {
 		return err
 	}
-	p.inflight.Add(1)
+	p.smu.RLock()
+	if p.closed.Load() {
+		p.smu.RUnlock()
+		p.putReq(r)
+		return fmt.Errorf("client: producer %s: %w", p.group, ErrClosed)
+	}
+	p.inflight.Add(1) // before Shutdown can start waiting
+	p.smu.RUnlock()
 	ctx, cancel := p.c.withTimeout(ctx, p.cfg.SendTimeout)
 	s := &asyncSend{p: p, r: r, ctx: ctx, cancel: cancel, cb: cb}
 	s.next()
