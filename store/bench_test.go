@@ -102,6 +102,7 @@ func BenchmarkReadQueue(b *testing.B) {
 	waitVisible(b, s)
 	b.SetBytes(1024)
 	b.ReportAllocs()
+	b.ResetTimer()
 	start := time.Now()
 	off := int64(0)
 	read := 0
@@ -112,6 +113,7 @@ func BenchmarkReadQueue(b *testing.B) {
 		}
 		read += len(r.Messages)
 		off = r.NextOffset
+		r.Release()
 		if off == n {
 			off = 0
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/saturnmq/saturn/message"
 )
@@ -31,6 +32,20 @@ type GetResult struct {
 	NextOffset int64
 	MinOffset  int64
 	MaxOffset  int64
+
+	pool *sync.Pool
+}
+
+// Release gives Buffer back for reuse by later Gets. Calling it is
+// optional (without it the garbage collector reclaims the buffer); after
+// it, neither Buffer nor Messages may be used.
+func (r *GetResult) Release() {
+	if r.pool != nil && r.Buffer != nil {
+		b := r.Buffer[:0]
+		r.Buffer, r.Messages = nil, nil
+		r.pool.Put(&b)
+		r.pool = nil
+	}
 }
 
 // maxScanEntries is upstream's bound on the consume-queue entries one Get
@@ -74,60 +89,87 @@ func (s *Store) Get(topic string, queueID int32, offset int64, maxCount int, max
 	if maxCount <= 0 {
 		maxCount = 1
 	}
+	maxScan := int64(max(maxScanEntries, maxCount))
 	var stack [64]cqEntry
-	ents, ok, next := q.entries(stack[:0], offset, max(maxScanEntries, maxCount))
-	if !ok {
-		r.Status, r.NextOffset = OffsetFoundNull, next
-		return r
-	}
-	// Size the buffer for what can be returned at most.
-	need := 0
-	for i, e := range ents {
-		if i == maxCount || (maxBytes > 0 && need >= maxBytes) {
-			break
-		}
-		if !e.filler() {
-			need += int(e.size)
-		}
-	}
-	r.Buffer = make([]byte, 0, need)
 	var ends []int
 	r.Status = NoMatchedMessage
 	clMin := s.cl.minOffset()
 	removing := false
-	s.cl.segMu.RLock()
-	i := 0
-	for ; i < len(ents); i++ {
-		e := ents[i]
-		if len(ends) >= maxCount {
-			break
-		}
-		if e.filler() {
-			continue
-		}
-		if maxBytes > 0 && len(ends) > 0 && len(r.Buffer)+int(e.size) > maxBytes {
-			break
-		}
-		if e.phys < clMin {
-			removing = true
-			continue
-		}
-		if f != nil && !f.MatchTagsCode(e.tags) {
-			continue
-		}
-		rec, ok := s.cl.slice(e.phys, int(e.size))
+	off := offset
+	full := false
+	// Entries are read in chunks, so that a Get of a few messages reads
+	// only a few entries; filtering reads on, up to maxScan entries.
+	for !full && off < offset+maxScan {
+		n := min(len(stack), int(offset+maxScan-off), max(maxCount-len(ends), 8))
+		ents, ok, next := q.entries(stack[:0], off, n)
 		if !ok {
-			removing = true
-			continue
+			if off == offset {
+				r.Status, r.NextOffset = OffsetFoundNull, next
+				return r
+			}
+			break
 		}
-		if f != nil && !f.MatchMessage(rec) {
-			continue
+		if len(ents) == 0 {
+			break
 		}
-		r.Buffer = append(r.Buffer, rec...)
-		ends = append(ends, len(r.Buffer))
+		if r.Buffer == nil {
+			need := 0
+			for _, e := range ents[:min(len(ents), maxCount)] {
+				if !e.filler() {
+					need += int(e.size)
+				}
+			}
+			if maxBytes > 0 {
+				need = min(need, maxBytes)
+			}
+			r.Buffer = s.getBuffer(need)
+			r.pool = &s.getPool
+		}
+		s.cl.segMu.RLock()
+		i := 0
+		for ; i < len(ents); i++ {
+			e := ents[i]
+			if len(ends) >= maxCount {
+				full = true
+				break
+			}
+			if e.filler() {
+				continue
+			}
+			if maxBytes > 0 && len(ends) > 0 && len(r.Buffer)+int(e.size) > maxBytes {
+				full = true
+				break
+			}
+			if e.phys < clMin {
+				removing = true
+				continue
+			}
+			if f != nil && !f.MatchTagsCode(e.tags) {
+				continue
+			}
+			rec, ok := s.cl.slice(e.phys, int(e.size))
+			if !ok {
+				removing = true
+				continue
+			}
+			if f != nil && !f.MatchMessage(rec) {
+				continue
+			}
+			r.Buffer = append(r.Buffer, rec...)
+			ends = append(ends, len(r.Buffer))
+		}
+		s.cl.segMu.RUnlock()
+		off += int64(i)
+		if len(ends) >= maxCount {
+			full = true
+		}
+		// A short chunk ends at the max offset or at the end of the
+		// consume-queue file: one file per Get, as upstream.
+		if len(ents) < n {
+			break
+		}
 	}
-	s.cl.segMu.RUnlock()
-	r.NextOffset = offset + int64(i)
+	r.NextOffset = off
 	if len(ends) > 0 {
 		r.Status = Found
 		r.Messages = make([][]byte, len(ends))
@@ -140,6 +182,17 @@ func (s *Store) Get(topic string, queueID int32, offset int64, maxCount int, max
 		r.Status = MessageWasRemoving
 	}
 	return r
+}
+
+// getBuffer returns an empty buffer of at least need bytes, reused from a
+// released GetResult when one is big enough.
+func (s *Store) getBuffer(need int) []byte {
+	if p, ok := s.getPool.Get().(*[]byte); ok {
+		if cap(*p) >= need {
+			return (*p)[:0]
+		}
+	}
+	return make([]byte, 0, max(need, 4096))
 }
 
 // MaxOffset returns the queue's max offset (the next offset to be

@@ -98,6 +98,8 @@ func bodies(t testing.TB, s *Store, topic string, qid int32) []string {
 			out = append(out, string(m.Body))
 		}
 		off = r.NextOffset
+		r.Release() // exercise buffer reuse
+
 	}
 	return out
 }

@@ -74,7 +74,8 @@ type Store struct {
 	diskFull atomic.Bool
 	stop     chan struct{}
 	wg       sync.WaitGroup
-	bufPool  sync.Pool
+	bufPool  sync.Pool // encode buffers of Put
+	getPool  sync.Pool // released GetResult buffers
 }
 
 type queueKey struct {
