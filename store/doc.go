@@ -10,9 +10,14 @@
 // timestamp, copy the pre-encoded record into the mapped segment and publish
 // the new write position. Readers only read below the published position.
 //
-// Flushing. In AsyncFlush a background flusher syncs dirty data every
-// FlushInterval. In SyncFlush an append returns after a sync covered it;
-// concurrent appends share syncs (group commit).
+// Flushing. In AsyncFlush appends copy into the mapped segment (a
+// background goroutine keeps the pages ahead of the write position
+// populated, so appends take no page faults) and a flusher syncs the
+// written range every FlushInterval. In SyncFlush appends copy into a
+// staging buffer; the group-commit flusher writes it with one write(2),
+// syncs it and only then publishes it, and every append waiting for that
+// sync returns. Concurrent appends thus share syncs, and readers never see
+// a record that is not yet durable.
 //
 // Dispatch. One goroutine follows the commit log in order and writes the
 // consume queue entries (20 bytes: physical offset, size, tags code) and
@@ -31,7 +36,9 @@
 //
 // Lifetime of returned bytes. Every []byte the store returns is a copy:
 // retention and TruncateTo may unmap segments at any time, and copying a
-// pull's worth of messages costs little next to the rest of a pull.
+// pull's worth of messages costs little next to the rest of a pull. Get
+// copies into one buffer per call; GetResult.Release hands it back for
+// reuse, which removes the allocation from the read path.
 //
 // File access goes through the small interface of package vfs, so that tests
 // can run on an in-memory file system that simulates power loss.

@@ -29,6 +29,7 @@ func (s *Store) recover(cp checkpointData, cpOK, abnormal bool) error {
 		// Clean shutdown: Close synced everything up to the write
 		// position and recorded it.
 		end = cp.Flushed
+		s.cleanStart = true
 	} else {
 		start := minPhys
 		if cpOK {

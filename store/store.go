@@ -68,6 +68,8 @@ type Store struct {
 	warmKick chan struct{}
 
 	appended atomic.Int64
+	// cleanStart records that Open found a clean shutdown (for tests).
+	cleanStart bool
 
 	closed   atomic.Bool
 	failed   atomic.Pointer[error] // set after an I/O error that makes appends unsafe
@@ -254,13 +256,15 @@ func (s *Store) Close() error {
 	s.putMu.Unlock()
 	s.wg.Wait()
 	var errs []error
-	if err := s.dispatchAvailable(false); err != nil {
-		errs = append(errs, err)
-	}
+	// Flush first: in SyncFlush it publishes staged appends, which must
+	// then be dispatched before the clean checkpoint.
 	if _, err := s.cl.flush(); err != nil {
 		errs = append(errs, err)
 	}
 	s.gc.complete(nil)
+	if err := s.dispatchAvailable(false); err != nil {
+		errs = append(errs, err)
+	}
 	if s.failed.Load() == nil && len(errs) == 0 {
 		if err := s.writeCheckpoint(true); err != nil {
 			errs = append(errs, err)

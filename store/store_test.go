@@ -119,3 +119,35 @@ func TestPutRefusals(t *testing.T) {
 	}
 	mustPut(t, s, newMsg("T", 0, strings.Repeat("x", 64<<10), nil))
 }
+
+// TestCleanRestart: after Close the next Open takes the fast path (no scan)
+// in both flush modes, and finds everything.
+func TestCleanRestart(t *testing.T) {
+	for _, mode := range []FlushMode{AsyncFlush, SyncFlush} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := testConfig(vfs.NewMemFS())
+			cfg.FlushMode = mode
+			s := mustOpen(t, cfg)
+			if s.cleanStart {
+				t.Fatal("a new store reported a clean start")
+			}
+			ws := fill(t, s, 500, 0)
+			// Some without waiting for their sync.
+			for i := range 5 {
+				m := newMsg("Topic", int32(i%3), body(900+i), map[string]string{message.PropertyWaitStoreMsgOK: "false", message.PropertyKeys: "nowait"})
+				r := mustPut(t, s, m)
+				ws = append(ws, written{"Topic", m.QueueID, r.QueueOffset, r.CommitLogOffset, int(m.StoreSize), string(m.Body), ""})
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = mustOpen(t, cfg)
+			defer s.Close()
+			if !s.cleanStart {
+				t.Fatal("Open after Close did not take the clean path")
+			}
+			last := ws[len(ws)-1]
+			checkSurvivors(t, s, ws, last.phys+int64(last.size))
+		})
+	}
+}
