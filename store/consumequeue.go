@@ -229,9 +229,6 @@ func (q *consumeQueue) put(off int64, e cqEntry) error {
 		}
 		putEntry(f.data[(o-f.base)*cqEntrySize:], ent)
 	}
-	if empty {
-		q.flushed = off - off%q.perFile
-	}
 	q.maxOffset.Store(off + 1)
 	return nil
 }

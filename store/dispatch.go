@@ -54,9 +54,11 @@ func (s *Store) kickDispatcher() {
 
 func (s *Store) dispatchLoop() {
 	defer s.wg.Done()
+	var lastErr error
 	for {
-		if err := s.dispatchAvailable(false); err != nil {
-			s.log.Error("store: dispatch stopped", "err", err)
+		if err := s.dispatchAvailable(false); err != nil && err != lastErr {
+			s.log.Error("store: dispatch stopped; the log cannot be read past this point", "err", err)
+			lastErr = err
 		}
 		// Spin briefly before sleeping: under a steady stream of appends
 		// this saves the appenders a futex wake-up per append (a few
