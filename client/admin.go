@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/saturnmq/saturn/client/internal/fjson"
+	"github.com/saturnmq/saturn/fastjson"
 	"github.com/saturnmq/saturn/remoting"
 )
 
@@ -66,7 +66,7 @@ func (a *Admin) ClusterInfo(ctx context.Context) (*ClusterInfo, error) {
 	if resp.Code != remoting.ResponseSuccess {
 		return nil, &BrokerError{Addr: addr, Request: req.Code, Code: resp.Code, Remark: resp.Remark}
 	}
-	v, err := fjson.Parse(resp.Body)
+	v, err := fastjson.Parse(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("client: cluster info from %s: %w", addr, err)
 	}
@@ -209,7 +209,7 @@ func (a *Admin) Topics(ctx context.Context) ([]string, error) {
 	if resp.Code != remoting.ResponseSuccess {
 		return nil, &BrokerError{Addr: addr, Request: req.Code, Code: resp.Code, Remark: resp.Remark}
 	}
-	v, err := fjson.Parse(resp.Body)
+	v, err := fastjson.Parse(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("client: topic list from %s: %w", addr, err)
 	}
@@ -341,7 +341,7 @@ func (a *Admin) ConsumeStats(ctx context.Context, group, topic string) (*GroupOf
 // parseConsumeStats adds the queues of a ConsumeStats body (queues as object
 // keys, fastjson style) to g.
 func parseConsumeStats(body []byte, g *GroupOffsets) error {
-	v, err := fjson.Parse(body)
+	v, err := fastjson.Parse(body)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"github.com/saturnmq/saturn/client/internal/fjson"
+	"github.com/saturnmq/saturn/fastjson"
 	"github.com/saturnmq/saturn/remoting"
 )
 
@@ -129,7 +129,7 @@ func (c *Client) consumerIDs(ctx context.Context, group, topic string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	v, err := fjson.Parse(resp.Body)
+	v, err := fastjson.Parse(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("client: consumer list from %s: %w", addr, err)
 	}

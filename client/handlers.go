@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/saturnmq/saturn/client/internal/fjson"
+	"github.com/saturnmq/saturn/fastjson"
 	"github.com/saturnmq/saturn/remoting"
 )
 
@@ -83,14 +83,14 @@ func (c *Client) handleCheckTransaction(_ context.Context, conn *remoting.Conn, 
 // object keys) and in the gson form rocketmq-client-go also accepts (an
 // array of [queue, offset] pairs).
 func parseResetOffsetBody(body []byte) (map[MessageQueue]int64, error) {
-	v, err := fjson.Parse(body)
+	v, err := fastjson.Parse(body)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[MessageQueue]int64)
 	ot, _ := v.Get("offsetTable")
 	switch ot.Kind {
-	case fjson.Object:
+	case fastjson.Object:
 		for _, m := range ot.Members {
 			q, err := parseQueueValue(m.Key)
 			if err != nil {
@@ -102,7 +102,7 @@ func parseResetOffsetBody(body []byte) (map[MessageQueue]int64, error) {
 			}
 			out[q] = off
 		}
-	case fjson.Array:
+	case fastjson.Array:
 		for _, pair := range ot.Items {
 			if len(pair.Items) != 2 {
 				continue
@@ -122,7 +122,7 @@ func parseResetOffsetBody(body []byte) (map[MessageQueue]int64, error) {
 }
 
 // parseQueueValue decodes a MessageQueue JSON object.
-func parseQueueValue(v fjson.Value) (MessageQueue, error) {
+func parseQueueValue(v fastjson.Value) (MessageQueue, error) {
 	id, err := intField(v, "queueId")
 	if err != nil {
 		return MessageQueue{}, err

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/saturnmq/saturn/client/internal/fjson"
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // Permission bits of a topic or broker (upstream PermName).
@@ -102,7 +102,7 @@ func (r *TopicRoute) sortedQueueData() []QueueData {
 // parseTopicRoute decodes a TopicRouteData body, in the standard form and
 // in fastjson's legacy form with unquoted broker-id keys.
 func parseTopicRoute(body []byte) (*TopicRoute, error) {
-	v, err := fjson.Parse(body)
+	v, err := fastjson.Parse(body)
 	if err != nil {
 		return nil, fmt.Errorf("client: bad route data: %w", err)
 	}
@@ -140,7 +140,7 @@ func parseTopicRoute(body []byte) (*TopicRoute, error) {
 	return r, nil
 }
 
-func parseBrokerData(v fjson.Value) (BrokerData, error) {
+func parseBrokerData(v fastjson.Value) (BrokerData, error) {
 	b := BrokerData{
 		Cluster:    strField(v, "cluster"),
 		BrokerName: strField(v, "brokerName"),
@@ -157,12 +157,12 @@ func parseBrokerData(v fjson.Value) (BrokerData, error) {
 	return b, nil
 }
 
-func strField(v fjson.Value, name string) string {
+func strField(v fastjson.Value, name string) string {
 	f, _ := v.Get(name)
 	return f.Str()
 }
 
-func intField(v fjson.Value, name string) (int, error) {
+func intField(v fastjson.Value, name string) (int, error) {
 	f, _ := v.Get(name)
 	n, err := f.Int()
 	if err != nil {
@@ -171,7 +171,7 @@ func intField(v fjson.Value, name string) (int, error) {
 	return int(n), nil
 }
 
-func int64Field(v fjson.Value, name string) (int64, error) {
+func int64Field(v fastjson.Value, name string) (int64, error) {
 	f, _ := v.Get(name)
 	n, err := f.Int()
 	if err != nil {

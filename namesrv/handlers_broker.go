@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/saturnmq/saturn/fastjson"
 	"github.com/saturnmq/saturn/remoting"
 )
 
@@ -118,7 +119,7 @@ func (n *Server) handleQueryDataVersion(_ context.Context, _ uint64, req *remoti
 	var v DataVersion
 	if len(req.Body) > 0 {
 		var j dataVersionJSON
-		if err := decodeLenient(req.Body, &j); err != nil {
+		if err := fastjson.Unmarshal(req.Body, &j); err != nil {
 			return remoting.NewResponse(req, remoting.ResponseSystemError, "decode DataVersion: "+err.Error())
 		}
 		v = j.version()
@@ -172,15 +173,15 @@ func (n *Server) handleRegisterTopic(_ context.Context, _ uint64, req *remoting.
 	}
 	var body struct {
 		QueueDatas []struct {
-			BrokerName     string  `json:"brokerName"`
-			ReadQueueNums  flexInt `json:"readQueueNums"`
-			WriteQueueNums flexInt `json:"writeQueueNums"`
-			Perm           flexInt `json:"perm"`
-			TopicSysFlag   flexInt `json:"topicSysFlag"`
-			TopicSynFlag   flexInt `json:"topicSynFlag"` // 4.x spelling
+			BrokerName     string                `json:"brokerName"`
+			ReadQueueNums  fastjson.LenientInt64 `json:"readQueueNums"`
+			WriteQueueNums fastjson.LenientInt64 `json:"writeQueueNums"`
+			Perm           fastjson.LenientInt64 `json:"perm"`
+			TopicSysFlag   fastjson.LenientInt64 `json:"topicSysFlag"`
+			TopicSynFlag   fastjson.LenientInt64 `json:"topicSynFlag"` // 4.x spelling
 		} `json:"queueDatas"`
 	}
-	if err := decodeLenient(req.Body, &body); err != nil {
+	if err := fastjson.Unmarshal(req.Body, &body); err != nil {
 		return remoting.NewResponse(req, remoting.ResponseSystemError, "decode TopicRouteData: "+err.Error())
 	}
 	var qds []QueueData

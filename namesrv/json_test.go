@@ -2,8 +2,9 @@ package namesrv
 
 import (
 	"encoding/json"
-	"reflect"
 	"testing"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 func sampleRoute() *TopicRouteData {
@@ -90,7 +91,7 @@ func TestEncodeRouteData(t *testing.T) {
 				} `json:"brokerDatas"`
 				QueueDatas []map[string]any `json:"queueDatas"`
 			}
-			if err := decodeLenient([]byte(got), &back); err != nil {
+			if err := fastjson.Unmarshal([]byte(got), &back); err != nil {
 				t.Fatalf("output does not read back: %v", err)
 			}
 			if len(back.BrokerDatas) != 2 || back.BrokerDatas[0].BrokerAddrs["1"] != "10.0.0.2:10911" || len(back.QueueDatas) != 2 {
@@ -166,55 +167,5 @@ func TestJSONStringEscaping(t *testing.T) {
 				t.Errorf("form %d, %q: reads back as %q", f.form, tc.in, back)
 			}
 		}
-	}
-}
-
-func TestQuoteBareKeys(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`{"a":1}`, `{"a":1}`},
-		{`{0:"x",1:"y"}`, `{"0":"x","1":"y"}`},
-		{`{ 0 : "x" , -1:"y"}`, `{ "0" : "x" , "-1":"y"}`},
-		{`{"m":{0:{1:2}},"s":"{0:1}","l":[1,{2:3}]}`, `{"m":{"0":{"1":2}},"s":"{0:1}","l":[1,{"2":3}]}`},
-		{`{"esc":"a\"{0:1}"}`, `{"esc":"a\"{0:1}"}`},
-		{`[1,2,3]`, `[1,2,3]`},
-		{`{}`, `{}`},
-	}
-	for _, tc := range tests {
-		if got := string(quoteBareKeys([]byte(tc.in))); got != tc.want {
-			t.Errorf("quoteBareKeys(%s) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestFlexValues(t *testing.T) {
-	var v struct {
-		A flexInt  `json:"a"`
-		B flexInt  `json:"b"`
-		C flexInt  `json:"c"`
-		D flexBool `json:"d"`
-		E flexBool `json:"e"`
-	}
-	if err := json.Unmarshal([]byte(`{"a":12,"b":"-7","c":3.0,"d":"true","e":false}`), &v); err != nil {
-		t.Fatal(err)
-	}
-	if v.A != 12 || v.B != -7 || v.C != 3 || !v.D || v.E {
-		t.Errorf("decoded %+v", v)
-	}
-	for _, bad := range []string{`{"a":"x"}`, `{"a":true}`, `{"d":1}`} {
-		if err := json.Unmarshal([]byte(bad), &v); err == nil {
-			t.Errorf("%s decoded without error", bad)
-		}
-	}
-}
-
-func TestDecodeLenientMatchesStrict(t *testing.T) {
-	in := `{"a":{1:"x"},"b":[{"c":{2:{3:"y"}}}]}`
-	var got map[string]any
-	if err := decodeLenient([]byte(in), &got); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{"a": map[string]any{"1": "x"}, "b": []any{map[string]any{"c": map[string]any{"2": map[string]any{"3": "y"}}}}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("have %v, want %v", got, want)
 	}
 }

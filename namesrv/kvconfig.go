@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // KVStore holds the name server's KV config: namespace → key → value. When
@@ -52,7 +54,7 @@ func (s *KVStore) load(path string) error {
 		return fmt.Errorf("kv config: %w", err)
 	}
 	var f kvFile
-	if err := decodeLenient(data, &f); err != nil {
+	if err := fastjson.Unmarshal(data, &f); err != nil {
 		return fmt.Errorf("kv config %s: %w", path, err)
 	}
 	table := map[string]map[string]string{}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // maxInflatedRegisterBody bounds the decompressed size of a compressed
@@ -39,16 +41,16 @@ type (
 		DataVersion      dataVersionJSON            `json:"dataVersion"`
 	}
 	topicConfigJSON struct {
-		TopicName      string  `json:"topicName"`
-		ReadQueueNums  flexInt `json:"readQueueNums"`
-		WriteQueueNums flexInt `json:"writeQueueNums"`
-		Perm           flexInt `json:"perm"`
-		TopicSysFlag   flexInt `json:"topicSysFlag"`
+		TopicName      string                `json:"topicName"`
+		ReadQueueNums  fastjson.LenientInt64 `json:"readQueueNums"`
+		WriteQueueNums fastjson.LenientInt64 `json:"writeQueueNums"`
+		Perm           fastjson.LenientInt64 `json:"perm"`
+		TopicSysFlag   fastjson.LenientInt64 `json:"topicSysFlag"`
 	}
 	dataVersionJSON struct {
-		StateVersion flexInt `json:"stateVersion"`
-		Timestamp    flexInt `json:"timestamp"`
-		Counter      flexInt `json:"counter"`
+		StateVersion fastjson.LenientInt64 `json:"stateVersion"`
+		Timestamp    fastjson.LenientInt64 `json:"timestamp"`
+		Counter      fastjson.LenientInt64 `json:"counter"`
 	}
 )
 
@@ -80,7 +82,7 @@ func decodeRegisterBody(body []byte, compressed bool) (*registerBody, error) {
 		return decodeCompressedRegisterBody(body)
 	}
 	var j registerBodyJSON
-	if err := decodeLenient(body, &j); err != nil {
+	if err := fastjson.Unmarshal(body, &j); err != nil {
 		return nil, fmt.Errorf("decode RegisterBrokerBody: %w", err)
 	}
 	rb := &registerBody{
@@ -117,7 +119,7 @@ func decodeCompressedRegisterBody(body []byte) (*registerBody, error) {
 		return nil, fmt.Errorf("decode compressed RegisterBrokerBody: data version: %w", err)
 	}
 	var dvj dataVersionJSON
-	if err := decodeLenient(dv, &dvj); err != nil {
+	if err := fastjson.Unmarshal(dv, &dvj); err != nil {
 		return nil, fmt.Errorf("decode compressed RegisterBrokerBody: data version: %w", err)
 	}
 	rb.DataVersion = dvj.version()
@@ -145,7 +147,7 @@ func decodeCompressedRegisterBody(body []byte) (*registerBody, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode compressed RegisterBrokerBody: filter server list: %w", err)
 	}
-	if err := decodeLenient(fs, &rb.FilterServers); err != nil {
+	if err := fastjson.Unmarshal(fs, &rb.FilterServers); err != nil {
 		return nil, fmt.Errorf("decode compressed RegisterBrokerBody: filter server list: %w", err)
 	}
 	return rb, nil
@@ -217,7 +219,7 @@ func decodeTopicConfigWrapper(body []byte) (*registerBody, error) {
 		return &registerBody{}, nil
 	}
 	var j topicConfigWrapperJSON
-	if err := decodeLenient(body, &j); err != nil {
+	if err := fastjson.Unmarshal(body, &j); err != nil {
 		return nil, fmt.Errorf("decode TopicConfigSerializeWrapper: %w", err)
 	}
 	rb := &registerBody{DataVersion: j.DataVersion.version()}

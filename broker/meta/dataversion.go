@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // DataVersion identifies a state of a table. The name server compares the
@@ -48,9 +50,9 @@ func (d DataVersion) MarshalJSON() ([]byte, error) { return d.AppendJSON(nil), n
 // UnmarshalJSON implements json.Unmarshaler; absent members stay zero.
 func (d *DataVersion) UnmarshalJSON(b []byte) error {
 	var w struct {
-		StateVersion lenientInt64 `json:"stateVersion"`
-		Timestamp    lenientInt64 `json:"timestamp"`
-		Counter      lenientInt64 `json:"counter"`
+		StateVersion fastjson.LenientInt64 `json:"stateVersion"`
+		Timestamp    fastjson.LenientInt64 `json:"timestamp"`
+		Counter      fastjson.LenientInt64 `json:"counter"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // SubscriptionGroupConfig is one consumer group's settings, persisted in
@@ -72,21 +74,21 @@ func NewSubscriptionGroupConfig(group string) SubscriptionGroupConfig {
 // groupConfigJSON is the JSON form; members are declared in fastjson's
 // (alphabetical) order so that encoding/json writes them sorted.
 type groupConfigJSON struct {
-	Attributes                     map[string]string `json:"attributes"`
-	BrokerID                       lenientInt64      `json:"brokerId"`
-	ConsumeBroadcastEnable         lenientBool       `json:"consumeBroadcastEnable"`
-	ConsumeEnable                  lenientBool       `json:"consumeEnable"`
-	ConsumeFromMinEnable           lenientBool       `json:"consumeFromMinEnable"`
-	ConsumeMessageOrderly          lenientBool       `json:"consumeMessageOrderly"`
-	ConsumeTimeoutMinute           lenientInt32      `json:"consumeTimeoutMinute"`
-	GroupName                      string            `json:"groupName"`
-	GroupRetryPolicy               json.RawMessage   `json:"groupRetryPolicy,omitempty"`
-	GroupSysFlag                   lenientInt32      `json:"groupSysFlag"`
-	NotifyConsumerIdsChangedEnable lenientBool       `json:"notifyConsumerIdsChangedEnable"`
-	RetryMaxTimes                  lenientInt32      `json:"retryMaxTimes"`
-	RetryQueueNums                 lenientInt32      `json:"retryQueueNums"`
-	SubscriptionDataSet            json.RawMessage   `json:"subscriptionDataSet,omitempty"`
-	WhichBrokerWhenConsumeSlowly   lenientInt64      `json:"whichBrokerWhenConsumeSlowly"`
+	Attributes                     map[string]string     `json:"attributes"`
+	BrokerID                       fastjson.LenientInt64 `json:"brokerId"`
+	ConsumeBroadcastEnable         fastjson.LenientBool  `json:"consumeBroadcastEnable"`
+	ConsumeEnable                  fastjson.LenientBool  `json:"consumeEnable"`
+	ConsumeFromMinEnable           fastjson.LenientBool  `json:"consumeFromMinEnable"`
+	ConsumeMessageOrderly          fastjson.LenientBool  `json:"consumeMessageOrderly"`
+	ConsumeTimeoutMinute           fastjson.LenientInt32 `json:"consumeTimeoutMinute"`
+	GroupName                      string                `json:"groupName"`
+	GroupRetryPolicy               json.RawMessage       `json:"groupRetryPolicy,omitempty"`
+	GroupSysFlag                   fastjson.LenientInt32 `json:"groupSysFlag"`
+	NotifyConsumerIdsChangedEnable fastjson.LenientBool  `json:"notifyConsumerIdsChangedEnable"`
+	RetryMaxTimes                  fastjson.LenientInt32 `json:"retryMaxTimes"`
+	RetryQueueNums                 fastjson.LenientInt32 `json:"retryQueueNums"`
+	SubscriptionDataSet            json.RawMessage       `json:"subscriptionDataSet,omitempty"`
+	WhichBrokerWhenConsumeSlowly   fastjson.LenientInt64 `json:"whichBrokerWhenConsumeSlowly"`
 }
 
 // MarshalJSON implements json.Marshaler: strictly valid JSON, members
@@ -94,20 +96,20 @@ type groupConfigJSON struct {
 func (c SubscriptionGroupConfig) MarshalJSON() ([]byte, error) {
 	w := groupConfigJSON{
 		Attributes:                     c.Attributes,
-		BrokerID:                       lenientInt64(c.BrokerID),
-		ConsumeBroadcastEnable:         lenientBool(c.ConsumeBroadcastEnable),
-		ConsumeEnable:                  lenientBool(c.ConsumeEnable),
-		ConsumeFromMinEnable:           lenientBool(c.ConsumeFromMinEnable),
-		ConsumeMessageOrderly:          lenientBool(c.ConsumeMessageOrderly),
-		ConsumeTimeoutMinute:           lenientInt32(c.ConsumeTimeoutMinute),
+		BrokerID:                       fastjson.LenientInt64(c.BrokerID),
+		ConsumeBroadcastEnable:         fastjson.LenientBool(c.ConsumeBroadcastEnable),
+		ConsumeEnable:                  fastjson.LenientBool(c.ConsumeEnable),
+		ConsumeFromMinEnable:           fastjson.LenientBool(c.ConsumeFromMinEnable),
+		ConsumeMessageOrderly:          fastjson.LenientBool(c.ConsumeMessageOrderly),
+		ConsumeTimeoutMinute:           fastjson.LenientInt32(c.ConsumeTimeoutMinute),
 		GroupName:                      c.GroupName,
 		GroupRetryPolicy:               validRaw(c.GroupRetryPolicy),
-		GroupSysFlag:                   lenientInt32(c.GroupSysFlag),
-		NotifyConsumerIdsChangedEnable: lenientBool(c.NotifyConsumerIdsChangedEnable),
-		RetryMaxTimes:                  lenientInt32(c.RetryMaxTimes),
-		RetryQueueNums:                 lenientInt32(c.RetryQueueNums),
+		GroupSysFlag:                   fastjson.LenientInt32(c.GroupSysFlag),
+		NotifyConsumerIdsChangedEnable: fastjson.LenientBool(c.NotifyConsumerIdsChangedEnable),
+		RetryMaxTimes:                  fastjson.LenientInt32(c.RetryMaxTimes),
+		RetryQueueNums:                 fastjson.LenientInt32(c.RetryQueueNums),
 		SubscriptionDataSet:            validRaw(c.SubscriptionDataSet),
-		WhichBrokerWhenConsumeSlowly:   lenientInt64(c.WhichBrokerWhenConsumeSlowly),
+		WhichBrokerWhenConsumeSlowly:   fastjson.LenientInt64(c.WhichBrokerWhenConsumeSlowly),
 	}
 	if w.Attributes == nil {
 		w.Attributes = map[string]string{}
@@ -129,17 +131,17 @@ func validRaw(m json.RawMessage) json.RawMessage {
 func (c *SubscriptionGroupConfig) UnmarshalJSON(b []byte) error {
 	d := NewSubscriptionGroupConfig("")
 	w := groupConfigJSON{
-		BrokerID:                       lenientInt64(d.BrokerID),
-		ConsumeBroadcastEnable:         lenientBool(d.ConsumeBroadcastEnable),
-		ConsumeEnable:                  lenientBool(d.ConsumeEnable),
-		ConsumeFromMinEnable:           lenientBool(d.ConsumeFromMinEnable),
-		ConsumeMessageOrderly:          lenientBool(d.ConsumeMessageOrderly),
-		ConsumeTimeoutMinute:           lenientInt32(d.ConsumeTimeoutMinute),
-		GroupSysFlag:                   lenientInt32(d.GroupSysFlag),
-		NotifyConsumerIdsChangedEnable: lenientBool(d.NotifyConsumerIdsChangedEnable),
-		RetryMaxTimes:                  lenientInt32(d.RetryMaxTimes),
-		RetryQueueNums:                 lenientInt32(d.RetryQueueNums),
-		WhichBrokerWhenConsumeSlowly:   lenientInt64(d.WhichBrokerWhenConsumeSlowly),
+		BrokerID:                       fastjson.LenientInt64(d.BrokerID),
+		ConsumeBroadcastEnable:         fastjson.LenientBool(d.ConsumeBroadcastEnable),
+		ConsumeEnable:                  fastjson.LenientBool(d.ConsumeEnable),
+		ConsumeFromMinEnable:           fastjson.LenientBool(d.ConsumeFromMinEnable),
+		ConsumeMessageOrderly:          fastjson.LenientBool(d.ConsumeMessageOrderly),
+		ConsumeTimeoutMinute:           fastjson.LenientInt32(d.ConsumeTimeoutMinute),
+		GroupSysFlag:                   fastjson.LenientInt32(d.GroupSysFlag),
+		NotifyConsumerIdsChangedEnable: fastjson.LenientBool(d.NotifyConsumerIdsChangedEnable),
+		RetryMaxTimes:                  fastjson.LenientInt32(d.RetryMaxTimes),
+		RetryQueueNums:                 fastjson.LenientInt32(d.RetryQueueNums),
+		WhichBrokerWhenConsumeSlowly:   fastjson.LenientInt64(d.WhichBrokerWhenConsumeSlowly),
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -183,7 +185,7 @@ func nullToEmpty(m json.RawMessage) json.RawMessage {
 // validates the group name.
 func ParseSubscriptionGroupConfig(body []byte) (SubscriptionGroupConfig, error) {
 	var c SubscriptionGroupConfig
-	if err := unmarshalLenient(body, &c); err != nil {
+	if err := fastjson.Unmarshal(body, &c); err != nil {
 		return SubscriptionGroupConfig{}, fmt.Errorf("subscription group config: %w", err)
 	}
 	if err := ValidateGroupName(c.GroupName); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // systemGroups are the consumer groups upstream brokers create at start-up.
@@ -78,7 +80,7 @@ func (g *GroupTable) decode(b []byte) error {
 		ForbiddenTable         json.RawMessage                    `json:"forbiddenTable"`
 		SubscriptionGroupTable map[string]SubscriptionGroupConfig `json:"subscriptionGroupTable"`
 	}
-	if err := unmarshalLenient(b, &w); err != nil {
+	if err := fastjson.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	groups := make(map[string]SubscriptionGroupConfig, len(w.SubscriptionGroupTable))
@@ -207,7 +209,7 @@ func (g *GroupTable) appendJSONLocked(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, name)
+		b = fastjson.AppendString(b, name)
 		b = append(b, ':')
 		// Cannot fail: every member is a plain value or validated raw JSON.
 		cj, _ := g.groups[name].MarshalJSON()

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // offsetKeySeparator joins topic and group in upstream's "topic@group" keys;
@@ -63,7 +65,7 @@ func (t *OffsetTable) decode(b []byte) error {
 	var w struct {
 		OffsetTable map[string]map[string]json.Number `json:"offsetTable"`
 	}
-	if err := unmarshalLenient(b, &w); err != nil {
+	if err := fastjson.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	table := make(map[offsetKey]*queueOffsets, len(w.OffsetTable))
@@ -259,7 +261,7 @@ func (t *OffsetTable) encode() []byte {
 			b.WriteByte(',')
 		}
 		line = append(line[:0], "\n\t\t"...)
-		line = appendJSONString(line, e.key.topic+offsetKeySeparator+e.key.group)
+		line = fastjson.AppendString(line, e.key.topic+offsetKeySeparator+e.key.group)
 		line = append(line, ":{"...)
 		e.q.mu.Lock()
 		ids = slices.AppendSeq(ids[:0], maps.Keys(e.q.offsets))

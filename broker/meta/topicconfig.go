@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // Topic filter types.
@@ -89,9 +91,9 @@ func (c *TopicConfig) AppendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = fastjson.AppendString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, c.Attributes[k])
+		b = fastjson.AppendString(b, c.Attributes[k])
 	}
 	b = append(b, `},"order":`...)
 	b = strconv.AppendBool(b, c.Order)
@@ -104,9 +106,9 @@ func (c *TopicConfig) AppendJSON(b []byte) []byte {
 	if ft == "" {
 		ft = FilterSingleTag
 	}
-	b = appendJSONString(b, ft)
+	b = fastjson.AppendString(b, ft)
 	b = append(b, `,"topicName":`...)
-	b = appendJSONString(b, c.TopicName)
+	b = fastjson.AppendString(b, c.TopicName)
 	b = append(b, `,"topicSysFlag":`...)
 	b = strconv.AppendInt(b, int64(c.TopicSysFlag), 10)
 	b = append(b, `,"writeQueueNums":`...)
@@ -121,18 +123,18 @@ func (c TopicConfig) MarshalJSON() ([]byte, error) { return c.AppendJSON(nil), n
 // defaults (see NewTopicConfig); numbers may also be given as strings.
 func (c *TopicConfig) UnmarshalJSON(b []byte) error {
 	w := struct {
-		TopicName       string            `json:"topicName"`
-		ReadQueueNums   lenientInt32      `json:"readQueueNums"`
-		WriteQueueNums  lenientInt32      `json:"writeQueueNums"`
-		Perm            lenientInt32      `json:"perm"`
-		TopicFilterType string            `json:"topicFilterType"`
-		TopicSysFlag    lenientInt32      `json:"topicSysFlag"`
-		Order           lenientBool       `json:"order"`
-		Attributes      map[string]string `json:"attributes"`
+		TopicName       string                `json:"topicName"`
+		ReadQueueNums   fastjson.LenientInt32 `json:"readQueueNums"`
+		WriteQueueNums  fastjson.LenientInt32 `json:"writeQueueNums"`
+		Perm            fastjson.LenientInt32 `json:"perm"`
+		TopicFilterType string                `json:"topicFilterType"`
+		TopicSysFlag    fastjson.LenientInt32 `json:"topicSysFlag"`
+		Order           fastjson.LenientBool  `json:"order"`
+		Attributes      map[string]string     `json:"attributes"`
 	}{
 		ReadQueueNums:   DefaultQueueNums,
 		WriteQueueNums:  DefaultQueueNums,
-		Perm:            lenientInt32(DefaultPerm),
+		Perm:            fastjson.LenientInt32(DefaultPerm),
 		TopicFilterType: FilterSingleTag,
 	}
 	if err := json.Unmarshal(b, &w); err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // Errors of automatic topic creation; the broker answers TOPIC_NOT_EXIST (17)
@@ -67,7 +69,7 @@ func (t *TopicTable) decode(b []byte) error {
 		DataVersion      *DataVersion           `json:"dataVersion"`
 		TopicConfigTable map[string]TopicConfig `json:"topicConfigTable"`
 	}
-	if err := unmarshalLenient(b, &w); err != nil {
+	if err := fastjson.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	topics := make(map[string]TopicConfig, len(w.TopicConfigTable))
@@ -272,7 +274,7 @@ func (t *TopicTable) appendWrapperLocked(b []byte) []byte {
 			b = append(b, ',')
 		}
 		c := t.topics[name]
-		b = appendJSONString(b, name)
+		b = fastjson.AppendString(b, name)
 		b = append(b, ':')
 		b = c.AppendJSON(b)
 	}

@@ -1,4 +1,4 @@
-package fjson
+package fastjson
 
 import (
 	"errors"

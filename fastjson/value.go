@@ -1,10 +1,4 @@
-// Package fjson reads the JSON dialect that RocketMQ's Java servers write
-// with fastjson: standard JSON plus unquoted map keys ({0:"addr"}), object
-// keys ({{"topic":"T","brokerName":"b","queueId":0}:42}) and numbers given
-// as strings. It parses a whole body into a small value tree; the bodies it
-// is used for (routes, cluster maps, statistics) are small and rare, so
-// clarity wins over speed here.
-package fjson
+package fastjson
 
 import (
 	"errors"
@@ -19,12 +13,12 @@ type Kind uint8
 
 // Kinds of values.
 const (
-	Null Kind = iota
-	Bool
-	Number
-	String
-	Array
-	Object
+	Null   Kind = iota // null
+	Bool               // true or false
+	Number             // a number; Text holds it as written
+	String             // a string; Text holds it unescaped
+	Array              // an array; Items holds the elements
+	Object             // an object; Members holds the members
 )
 
 // Value is one parsed JSON value.
@@ -45,9 +39,13 @@ type Member struct {
 }
 
 // ErrSyntax is wrapped by every parse error.
-var ErrSyntax = errors.New("fjson: syntax error")
+var ErrSyntax = errors.New("fastjson: syntax error")
 
-// Parse parses b as one value followed by nothing but white space.
+// Parse parses b as one value followed by nothing but white space. Besides
+// standard JSON it accepts unquoted keys ({0:"addr"}, {topic:"T"}), objects
+// and arrays as keys, and single-quoted strings. The bodies it is meant for
+// (routes, cluster maps, statistics) are small and rare, so the tree favours
+// clarity over speed; every string is copied out of b.
 func Parse(b []byte) (Value, error) {
 	p := parser{b: b}
 	v, err := p.value(0)
@@ -361,16 +359,13 @@ func (v Value) Int() (int64, error) {
 	case Null:
 		return 0, nil
 	case Number, String:
-		if n, err := strconv.ParseInt(v.Text, 10, 64); err == nil {
-			return n, nil
+		n, ok, inRange := parseInt(v.Text, 64)
+		if !ok || !inRange {
+			return 0, fmt.Errorf("fastjson: %q is not a number", v.Text)
 		}
-		f, err := strconv.ParseFloat(v.Text, 64)
-		if err != nil {
-			return 0, fmt.Errorf("fjson: %q is not a number", v.Text)
-		}
-		return int64(f), nil
+		return n, nil
 	}
-	return 0, fmt.Errorf("fjson: value of kind %d is not a number", v.Kind)
+	return 0, fmt.Errorf("fastjson: value of kind %d is not a number", v.Kind)
 }
 
 // Float returns the value of a Number, or of a String holding a number.
@@ -381,11 +376,11 @@ func (v Value) Float() (float64, error) {
 	case Number, String:
 		f, err := strconv.ParseFloat(v.Text, 64)
 		if err != nil {
-			return 0, fmt.Errorf("fjson: %q is not a number", v.Text)
+			return 0, fmt.Errorf("fastjson: %q is not a number", v.Text)
 		}
 		return f, nil
 	}
-	return 0, fmt.Errorf("fjson: value of kind %d is not a number", v.Kind)
+	return 0, fmt.Errorf("fastjson: value of kind %d is not a number", v.Kind)
 }
 
 // Truth returns true for Bool true and for the string "true".
