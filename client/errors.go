@@ -143,72 +143,19 @@ func (e *AttemptError) Error() string {
 // Unwrap returns the cause.
 func (e *AttemptError) Unwrap() error { return e.Err }
 
-// responseNames names the response codes a client meets in practice.
-var responseNames = map[int32]string{
-	remoting.ResponseSuccess:                   "SUCCESS",
-	remoting.ResponseSystemError:               "SYSTEM_ERROR",
-	remoting.ResponseSystemBusy:                "SYSTEM_BUSY",
-	remoting.ResponseRequestCodeNotSupported:   "REQUEST_CODE_NOT_SUPPORTED",
-	remoting.ResponseTransactionFailed:         "TRANSACTION_FAILED",
-	remoting.ResponseFlushDiskTimeout:          "FLUSH_DISK_TIMEOUT",
-	remoting.ResponseSlaveNotAvailable:         "SLAVE_NOT_AVAILABLE",
-	remoting.ResponseFlushSlaveTimeout:         "FLUSH_SLAVE_TIMEOUT",
-	remoting.ResponseMessageIllegal:            "MESSAGE_ILLEGAL",
-	remoting.ResponseServiceNotAvailable:       "SERVICE_NOT_AVAILABLE",
-	remoting.ResponseVersionNotSupported:       "VERSION_NOT_SUPPORTED",
-	remoting.ResponseNoPermission:              "NO_PERMISSION",
-	remoting.ResponseTopicNotExist:             "TOPIC_NOT_EXIST",
-	remoting.ResponseTopicExistAlready:         "TOPIC_EXIST_ALREADY",
-	remoting.ResponsePullNotFound:              "PULL_NOT_FOUND",
-	remoting.ResponsePullRetryImmediately:      "PULL_RETRY_IMMEDIATELY",
-	remoting.ResponsePullOffsetMoved:           "PULL_OFFSET_MOVED",
-	remoting.ResponseQueryNotFound:             "QUERY_NOT_FOUND",
-	remoting.ResponseSubscriptionParseFailed:   "SUBSCRIPTION_PARSE_FAILED",
-	remoting.ResponseSubscriptionNotExist:      "SUBSCRIPTION_NOT_EXIST",
-	remoting.ResponseSubscriptionNotLatest:     "SUBSCRIPTION_NOT_LATEST",
-	remoting.ResponseSubscriptionGroupNotExist: "SUBSCRIPTION_GROUP_NOT_EXIST",
-	remoting.ResponseInvalidParameter:          "INVALID_PARAMETER",
-	remoting.ResponseConsumerNotOnline:         "CONSUMER_NOT_ONLINE",
-	remoting.ResponseFlowControl:               "FLOW_CONTROL",
-	remoting.ResponseIllegalOperation:          "ILLEGAL_OPERATION",
-	remoting.ResponseGoAway:                    "GO_AWAY",
-}
-
+// responseName describes a response code for error messages:
+// "code 17 TOPIC_NOT_EXIST", or "code 17" for a code without a name.
 func responseName(code int32) string {
-	if n, ok := responseNames[code]; ok {
+	if n := remoting.ResponseName(code); n != "" {
 		return "code " + strconv.Itoa(int(code)) + " " + n
 	}
 	return "code " + strconv.Itoa(int(code))
 }
 
-// requestNames names the requests this package sends.
-var requestNames = map[int32]string{
-	remoting.RequestSendMessage:                      "SEND_MESSAGE",
-	remoting.RequestSendMessageV2:                    "SEND_MESSAGE_V2",
-	remoting.RequestSendBatchMessage:                 "SEND_BATCH_MESSAGE",
-	remoting.RequestPullMessage:                      "PULL_MESSAGE",
-	remoting.RequestQueryConsumerOffset:              "QUERY_CONSUMER_OFFSET",
-	remoting.RequestUpdateConsumerOffset:             "UPDATE_CONSUMER_OFFSET",
-	remoting.RequestUpdateAndCreateTopic:             "UPDATE_AND_CREATE_TOPIC",
-	remoting.RequestSearchOffsetByTimestamp:          "SEARCH_OFFSET_BY_TIMESTAMP",
-	remoting.RequestGetMaxOffset:                     "GET_MAX_OFFSET",
-	remoting.RequestGetMinOffset:                     "GET_MIN_OFFSET",
-	remoting.RequestHeartBeat:                        "HEART_BEAT",
-	remoting.RequestUnregisterClient:                 "UNREGISTER_CLIENT",
-	remoting.RequestConsumerSendMsgBack:              "CONSUMER_SEND_MSG_BACK",
-	remoting.RequestGetConsumerListByGroup:           "GET_CONSUMER_LIST_BY_GROUP",
-	remoting.RequestGetRouteInfoByTopic:              "GET_ROUTEINFO_BY_TOPIC",
-	remoting.RequestGetBrokerClusterInfo:             "GET_BROKER_CLUSTER_INFO",
-	remoting.RequestGetAllTopicListFromNameServer:    "GET_ALL_TOPIC_LIST_FROM_NAMESERVER",
-	remoting.RequestDeleteTopicInBroker:              "DELETE_TOPIC_IN_BROKER",
-	remoting.RequestDeleteTopicInNamesrv:             "DELETE_TOPIC_IN_NAMESRV",
-	remoting.RequestGetConsumeStats:                  "GET_CONSUME_STATS",
-	remoting.RequestGetTopicStatsInfo:                "GET_TOPIC_STATS_INFO",
-	remoting.RequestUpdateAndCreateSubscriptionGroup: "UPDATE_AND_CREATE_SUBSCRIPTIONGROUP",
-}
-
+// requestName describes a request code for error messages:
+// "SEND_MESSAGE (10)", or "request 10" for a code without a name.
 func requestName(code int32) string {
-	if n, ok := requestNames[code]; ok {
+	if n := remoting.RequestName(code); n != "" {
 		return n + " (" + strconv.Itoa(int(code)) + ")"
 	}
 	return "request " + strconv.Itoa(int(code))
