@@ -242,9 +242,8 @@ func (cl *commitLog) prepare(base int64) {
 			return
 		}
 		if cl.warm {
-			// Touch every page so that appends find them mapped.
-			for i := 0; i < len(s.data); i += vfs.PageSize {
-				s.data[i] = 0
+			if err := cl.warmSegment(s); err != nil {
+				cl.log.Warn("store: warming the next segment failed", "base", base, "err", err)
 			}
 		}
 		cl.prepMu.Lock()
@@ -255,6 +254,26 @@ func (cl *commitLog) prepare(base int64) {
 			cl.discard(old)
 		}
 	}()
+}
+
+// warmSegment prepares a whole new segment for appends (WarmSegments).
+// Copying appends get its pages populated in the mapping. Staged
+// (SyncFlush) appends get its blocks written with zeros and synced, as
+// upstream's warmMappedFile does: a sync then has no block allocation to
+// journal, which makes each group commit cheaper (measured here: 28 KiB
+// write+sync ~100 us into written blocks against ~165 us into a hole).
+func (cl *commitLog) warmSegment(s *segment) error {
+	if !cl.staged {
+		return s.file.Populate(0, int64(len(s.data)))
+	}
+	zeros := make([]byte, 1<<20)
+	for off := int64(0); off < int64(len(s.data)); off += int64(len(zeros)) {
+		n := min(int64(len(zeros)), int64(len(s.data))-off)
+		if _, err := s.file.WriteAt(zeros[:n], off); err != nil {
+			return err
+		}
+	}
+	return s.file.Sync(0, int64(len(s.data)))
 }
 
 // discard closes and deletes a segment that never held data.

@@ -84,9 +84,11 @@ type Config struct {
 	DiskFullRatio int
 	// CleanInterval is the period of the retention check. Default 10s.
 	CleanInterval time.Duration
-	// WarmSegments pre-touches every page of a new segment when it is
-	// prepared in the background, so that appends take no page faults.
-	// Default false.
+	// WarmSegments prepares each new segment in full in the background
+	// before appends reach it: with AsyncFlush its pages are populated in
+	// the mapping, with SyncFlush its blocks are written with zeros and
+	// synced (as upstream's warmMappedFile), which makes syncs cheaper but
+	// writes every segment twice. Default false.
 	WarmSegments bool
 	// WarmAhead is how many bytes ahead of the write position a
 	// background goroutine keeps populated in the mapping

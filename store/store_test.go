@@ -151,3 +151,23 @@ func TestCleanRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestWarmSegments: with WarmSegments the prepared segments are warmed in
+// the background and appends across them work in both modes.
+func TestWarmSegments(t *testing.T) {
+	for _, mode := range []FlushMode{AsyncFlush, SyncFlush} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := testConfig(vfs.NewMemFS())
+			cfg.FlushMode = mode
+			cfg.WarmSegments = true
+			s := mustOpen(t, cfg)
+			defer s.Close()
+			ws := fill(t, s, 1500, 0)
+			if len(s.cl.segs) < 3 {
+				t.Fatalf("only %d segments", len(s.cl.segs))
+			}
+			last := ws[len(ws)-1]
+			checkSurvivors(t, s, ws, last.phys+int64(last.size))
+		})
+	}
+}
