@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -73,7 +72,7 @@ func (t *natsTarget) NewSender(_ context.Context, topic string, i int) (loadgen.
 	s := &natsSender{nc: nc, subject: topic, pending: make(map[*nats.Msg]func(error), t.inFlight)}
 	s.js, err = jetstream.New(nc,
 		jetstream.WithPublishAsyncMaxPending(t.inFlight+1),
-		jetstream.WithPublishAsyncTimeout(10*time.Second),
+		jetstream.WithPublishAsyncTimeout(sendTimeout),
 		jetstream.WithPublishAsyncAckHandler(func(_ jetstream.JetStream, m *nats.Msg, _ *jetstream.PubAck) { s.complete(m, nil) }),
 		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, m *nats.Msg, err error) { s.complete(m, err) }),
 	)

@@ -23,6 +23,11 @@ const (
 // e2eRate is the rate of the end-to-end latency rows.
 const e2eRate = 5000
 
+// sendTimeout bounds one acknowledged send on every peer alike. It is long
+// because the sync rows keep thousands of sends in flight against brokers
+// that fsync each message: a send that waits there is slow, not lost.
+const sendTimeout = 30 * time.Second
+
 // cell is one workload on one broker with one durability setting.
 type cell struct {
 	Peer       string  `json:"peer"`
@@ -279,7 +284,7 @@ func (r *runner) start(ctx context.Context, c cell, dir string) (*server, loadge
 		if err != nil {
 			return nil, nil, err
 		}
-		t, err := loadgen.NewSaturnTarget(loadgen.SaturnConfig{NameServers: []string{srv.addr}, Logger: quietLogger()})
+		t, err := loadgen.NewSaturnTarget(loadgen.SaturnConfig{NameServers: []string{srv.addr}, SendTimeout: sendTimeout, Logger: quietLogger()})
 		if err != nil {
 			srv.stop()
 			return nil, nil, err
