@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -225,12 +224,9 @@ func (e *engine) awaitReceivers(ctx context.Context) {
 }
 
 func (e *engine) countError(err error, n int64) {
-	kind := "error"
-	if e.target != nil {
-		kind = e.target.ErrorKind(err)
-	}
-	if errors.Is(err, context.DeadlineExceeded) && kind == "" {
-		kind = "timeout"
+	kind := e.target.ErrorKind(err)
+	if kind == "" {
+		kind = "unclassified"
 	}
 	e.errMu.Lock()
 	e.errs[kind] += n

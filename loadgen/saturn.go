@@ -17,11 +17,8 @@ import (
 type SaturnConfig struct {
 	// NameServers lists the name servers ("host:port"). Required.
 	NameServers []string
-	// Serialize is the header serialization of requests. Default
-	// remoting.SerializeRocketMQ, the cheaper binary form.
-	Serialize remoting.SerializeType
-	// JSONHeaders forces remoting.SerializeJSON (the default of RocketMQ
-	// clients) instead of the binary form.
+	// JSONHeaders sends request headers as JSON (the default of RocketMQ
+	// clients) instead of the cheaper binary ROCKETMQ form.
 	JSONHeaders bool
 	// SendTimeout bounds one send, retries included. Default
 	// client.DefaultSendTimeout.
@@ -39,16 +36,14 @@ type SaturnConfig struct {
 // package. Every sender and receiver has its own client.Client, hence its
 // own connections, like separate processes would.
 type SaturnTarget struct {
-	cfg SaturnConfig
+	cfg       SaturnConfig
+	serialize remoting.SerializeType
 }
 
 // NewSaturnTarget returns a target for the name servers in cfg.
 func NewSaturnTarget(cfg SaturnConfig) (*SaturnTarget, error) {
 	if len(cfg.NameServers) == 0 {
 		return nil, fmt.Errorf("%w: no name server", ErrInvalidConfig)
-	}
-	if cfg.Serialize == remoting.SerializeJSON && !cfg.JSONHeaders {
-		cfg.Serialize = remoting.SerializeRocketMQ
 	}
 	if cfg.PullBatchSize == 0 {
 		cfg.PullBatchSize = 64
@@ -59,7 +54,11 @@ func NewSaturnTarget(cfg SaturnConfig) (*SaturnTarget, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &SaturnTarget{cfg: cfg}, nil
+	t := &SaturnTarget{cfg: cfg, serialize: remoting.SerializeRocketMQ}
+	if cfg.JSONHeaders {
+		t.serialize = remoting.SerializeJSON
+	}
+	return t, nil
 }
 
 // Name implements Target.
@@ -71,7 +70,7 @@ func (t *SaturnTarget) Close(context.Context) error { return nil }
 func (t *SaturnTarget) newClient() (*client.Client, error) {
 	return client.New(client.Config{
 		NameServers: t.cfg.NameServers,
-		Serialize:   t.cfg.Serialize,
+		Serialize:   t.serialize,
 		Logger:      t.cfg.Logger,
 	})
 }

@@ -55,7 +55,11 @@ Progress is printed every second. A run ends by itself: after --messages, after 
 (default 10s when --messages is not given), and never later than --max-duration.
 
 With --rate, latency is measured from each message's intended send time, so a stalled
-broker shows up as latency rather than as a lower offered load.`,
+broker shows up as latency rather than as a lower offered load. End-to-end latency is
+measured from the send time written into each body (nanoseconds) to its receipt.
+
+The clients' own logs are limited to errors unless --log-level is given: failed sends
+are counted by kind in the report instead.`,
 	}
 	cmd.AddCommand(
 		newBenchModeCommand(opts, loadgen.ModeProduce, "Send messages and measure publish throughput and latency"),
