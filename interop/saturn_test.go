@@ -92,8 +92,15 @@ func (s *saturn) createTopic(topic string, queues int) {
 // newProducer starts an official producer against s.
 func (s *saturn) newProducer(opts ...producer.Option) rocketmq.Producer {
 	s.t.Helper()
+	return s.newProducerWith([]string{s.nsAddr}, opts...)
+}
+
+// newProducerWith starts an official producer that knows the name servers
+// nameServers.
+func (s *saturn) newProducerWith(nameServers []string, opts ...producer.Option) rocketmq.Producer {
+	s.t.Helper()
 	opts = append([]producer.Option{
-		producer.WithNsResolver(s.resolver()),
+		producer.WithNsResolver(primitive.NewPassthroughResolver(nameServers)),
 		producer.WithGroupName("interop-producer"),
 		producer.WithInstanceName(instanceName("producer")),
 		producer.WithRetry(2),
