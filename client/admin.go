@@ -63,9 +63,6 @@ func (a *Admin) ClusterInfo(ctx context.Context) (*ClusterInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.Code != remoting.ResponseSuccess {
-		return nil, &BrokerError{Addr: addr, Request: req.Code, Code: resp.Code, Remark: resp.Remark}
-	}
 	v, err := fastjson.Parse(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("client: cluster info from %s: %w", addr, err)
@@ -205,9 +202,6 @@ func (a *Admin) Topics(ctx context.Context) ([]string, error) {
 	resp, addr, err := a.c.invokeNameServer(ctx, req)
 	if err != nil {
 		return nil, err
-	}
-	if resp.Code != remoting.ResponseSuccess {
-		return nil, &BrokerError{Addr: addr, Request: req.Code, Code: resp.Code, Remark: resp.Remark}
 	}
 	v, err := fastjson.Parse(resp.Body)
 	if err != nil {

@@ -236,7 +236,9 @@ func (c *Client) transportErr(code int32, addr string, err error) error {
 
 // invokeNameServer sends req to the name servers, starting with the next
 // one in round-robin order and moving on to the others while the transport
-// fails. It returns the first response and the address that gave it.
+// fails. It returns the first response and the address that gave it; a
+// response with a failure code ends the search too and is returned as a
+// BrokerError.
 func (c *Client) invokeNameServer(ctx context.Context, req *remoting.Command) (*remoting.Command, string, error) {
 	ns := c.cfg.NameServers
 	start := int(c.nsNext.Add(1)-1) % len(ns)
@@ -245,6 +247,9 @@ func (c *Client) invokeNameServer(ctx context.Context, req *remoting.Command) (*
 		addr := ns[(start+i)%len(ns)]
 		resp, err := c.invoke(ctx, addr, req)
 		if err == nil {
+			if resp.Code != remoting.ResponseSuccess {
+				return nil, addr, &BrokerError{Addr: addr, Request: req.Code, Code: resp.Code, Remark: resp.Remark}
+			}
 			return resp, addr, nil
 		}
 		errs = append(errs, err)

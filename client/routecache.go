@@ -104,9 +104,6 @@ func (c *Client) fetchRoute(ctx context.Context, topic string) (*TopicRoute, err
 	if err != nil {
 		return nil, err
 	}
-	if resp.Code != remoting.ResponseSuccess {
-		return nil, &BrokerError{Addr: addr, Request: req.Code, Code: resp.Code, Remark: resp.Remark}
-	}
 	if len(resp.Body) == 0 {
 		return nil, fmt.Errorf("client: name server %s sent an empty route for topic %q", addr, topic)
 	}

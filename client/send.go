@@ -225,6 +225,20 @@ func (a *attempt) fail(broker, addr string, err error) {
 	a.tried = append(a.tried, broker)
 }
 
+// target picks the queue of r's next attempt from route e and finds its
+// broker's master, and puts the queue id into r's header. Without a master
+// address it records the failed attempt in a and returns ok=false.
+func (p *Producer) target(r *sendReq, e *topicEntry, a *attempt) (mq MessageQueue, addr string, ok bool) {
+	mq = p.pickQueue(r.msg, e, a.tried)
+	addr = p.c.masterAddr(mq.BrokerName)
+	if addr == "" {
+		a.fail(mq.BrokerName, "", &RouteError{Topic: r.topic, Err: fmt.Errorf("no master address for broker %s", mq.BrokerName)})
+		return mq, "", false
+	}
+	r.ext[p.keysOf(r).queueID] = strconv.Itoa(int(mq.QueueID))
+	return mq, addr, true
+}
+
 // outcome classifies a send response. It returns the result on success,
 // retry=true when another broker should be tried, or the final error.
 func (p *Producer) outcome(r *sendReq, mq MessageQueue, addr string, resp *remoting.Command) (res *SendResult, retry bool, err error) {
@@ -281,14 +295,11 @@ func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error
 			a.errs = append(a.errs, err)
 			break
 		}
-		mq := p.pickQueue(r.msg, e, a.tried)
-		addr := p.c.masterAddr(mq.BrokerName)
-		if addr == "" {
-			a.fail(mq.BrokerName, "", &RouteError{Topic: r.topic, Err: fmt.Errorf("no master address for broker %s", mq.BrokerName)})
+		mq, addr, ok := p.target(r, e, &a)
+		if !ok {
 			p.c.refreshRouteAsync(r.topic)
 			continue
 		}
-		r.ext[p.keysOf(r).queueID] = strconv.Itoa(int(mq.QueueID))
 		start := time.Now()
 		resp, err := p.c.rc.InvokeSync(ctx, addr, &r.cmd)
 		latency := time.Since(start)
@@ -380,14 +391,11 @@ func (s *asyncSend) next() {
 			s.finish(nil, err)
 			return
 		}
-		s.mq = p.pickQueue(s.r.msg, e, s.a.tried)
-		s.addr = p.c.masterAddr(s.mq.BrokerName)
-		if s.addr == "" {
-			s.a.fail(s.mq.BrokerName, "", &RouteError{Topic: s.r.topic, Err: fmt.Errorf("no master address for broker %s", s.mq.BrokerName)})
+		var ok bool
+		if s.mq, s.addr, ok = p.target(s.r, e, &s.a); !ok {
 			p.c.refreshRouteAsync(s.r.topic)
 			continue
 		}
-		s.r.ext[p.keys.queueID] = strconv.Itoa(int(s.mq.QueueID))
 		s.start = time.Now()
 		if err := p.c.rc.InvokeAsync(s.ctx, s.addr, &s.r.cmd, s.done); err != nil {
 			p.c.faults.update(s.mq.BrokerName, time.Since(s.start), true)
@@ -457,13 +465,10 @@ func (p *Producer) SendOneway(ctx context.Context, msg *message.Message) error {
 			a.errs = append(a.errs, err)
 			break
 		}
-		mq := p.pickQueue(msg, e, a.tried)
-		addr := p.c.masterAddr(mq.BrokerName)
-		if addr == "" {
-			a.fail(mq.BrokerName, "", &RouteError{Topic: r.topic, Err: fmt.Errorf("no master address for broker %s", mq.BrokerName)})
+		mq, addr, ok := p.target(r, e, &a)
+		if !ok {
 			continue
 		}
-		r.ext[p.keys.queueID] = strconv.Itoa(int(mq.QueueID))
 		start := time.Now()
 		if err := p.c.rc.InvokeOneway(ctx, addr, &r.cmd); err != nil {
 			p.c.faults.update(mq.BrokerName, time.Since(start), true)

@@ -35,8 +35,8 @@ func (n *Server) handlers() map[int32]handlerFunc {
 			return f&TopicSysFlagUnit == 0 && f&TopicSysFlagUnitSub != 0
 		}),
 		remoting.RequestDeleteTopicInNamesrv:  n.handleDeleteTopic,
-		remoting.RequestWipeWritePermOfBroker: n.handleWipeWritePerm,
-		remoting.RequestAddWritePermOfBroker:  n.handleAddWritePerm,
+		remoting.RequestWipeWritePermOfBroker: n.writePermHandler(n.routes.WipeWritePerm, "wiped", "wipeTopicCount"),
+		remoting.RequestAddWritePermOfBroker:  n.writePermHandler(n.routes.AddWritePerm, "added", "addTopicCount"),
 		remoting.RequestGetNamesrvConfig:      n.handleGetNamesrvConfig,
 
 		// KV config.

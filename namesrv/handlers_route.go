@@ -87,34 +87,24 @@ func (n *Server) handleDeleteTopic(_ context.Context, _ uint64, req *remoting.Co
 	return success(req)
 }
 
-// handleWipeWritePerm serves WIPE_WRITE_PERM_OF_BROKER (205), used to drain
-// a broker before maintenance.
-func (n *Server) handleWipeWritePerm(_ context.Context, _ uint64, req *remoting.Command) *remoting.Command {
-	h := readExt(req)
-	name := h.str("brokerName")
-	if resp := h.failed(req); resp != nil {
+// writePermHandler returns the handler of WIPE_WRITE_PERM_OF_BROKER (205),
+// used to drain a broker before maintenance, or of its reverse
+// ADD_WRITE_PERM_OF_BROKER (327). change applies the change to the topics
+// of the named broker and returns how many it changed; the response carries
+// that count in countField.
+func (n *Server) writePermHandler(change func(brokerName string) int, done, countField string) handlerFunc {
+	return func(_ context.Context, _ uint64, req *remoting.Command) *remoting.Command {
+		h := readExt(req)
+		name := h.str("brokerName")
+		if resp := h.failed(req); resp != nil {
+			return resp
+		}
+		count := change(name)
+		n.log.Info("namesrv: write permission "+done, "brokerName", name, "topics", count)
+		resp := success(req)
+		resp.ExtFields[countField] = strconv.Itoa(count)
 		return resp
 	}
-	count := n.routes.WipeWritePerm(name)
-	n.log.Info("namesrv: write permission wiped", "brokerName", name, "topics", count)
-	resp := success(req)
-	resp.ExtFields["wipeTopicCount"] = strconv.Itoa(count)
-	return resp
-}
-
-// handleAddWritePerm serves ADD_WRITE_PERM_OF_BROKER (327), the reverse of
-// WIPE_WRITE_PERM_OF_BROKER.
-func (n *Server) handleAddWritePerm(_ context.Context, _ uint64, req *remoting.Command) *remoting.Command {
-	h := readExt(req)
-	name := h.str("brokerName")
-	if resp := h.failed(req); resp != nil {
-		return resp
-	}
-	count := n.routes.AddWritePerm(name)
-	n.log.Info("namesrv: write permission added", "brokerName", name, "topics", count)
-	resp := success(req)
-	resp.ExtFields["addTopicCount"] = strconv.Itoa(count)
-	return resp
 }
 
 // handleGetNamesrvConfig serves GET_NAMESRV_CONFIG (319): the effective

@@ -157,17 +157,32 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	return slices.Sorted(maps.Keys(m))
 }
 
+// addrMap writes broker addresses by broker id, ids sorted.
+func (w *jsonWriter) addrMap(addrs map[int64]string) {
+	w.beginObject()
+	for _, id := range sortedKeys(addrs) {
+		w.intKey(id)
+		w.str(addrs[id])
+	}
+	w.endObject()
+}
+
+// strArrayMap writes a map of string lists, keys sorted.
+func (w *jsonWriter) strArrayMap(m map[string][]string) {
+	w.beginObject()
+	for _, k := range sortedKeys(m) {
+		w.key(k)
+		w.strArray(m[k])
+	}
+	w.endObject()
+}
+
 // brokerData writes a BrokerData bean. brokerAddrs is always written, as an
 // object, even when empty: rocketmq-client-go crashes on a missing one.
 func (w *jsonWriter) brokerData(b BrokerData) {
 	w.beginObject()
 	w.key("brokerAddrs")
-	w.beginObject()
-	for _, id := range sortedKeys(b.Addrs) {
-		w.intKey(id)
-		w.str(b.Addrs[id])
-	}
-	w.endObject()
+	w.addrMap(b.Addrs)
 	w.key("brokerName")
 	w.str(b.BrokerName)
 	w.key("cluster")
@@ -218,12 +233,7 @@ func encodeRouteData(r *TopicRouteData, form jsonForm) []byte {
 	}
 	w.endArray()
 	w.key("filterServerTable")
-	w.beginObject()
-	for _, addr := range sortedKeys(r.FilterServerTable) {
-		w.key(addr)
-		w.strArray(r.FilterServerTable[addr])
-	}
-	w.endObject()
+	w.strArrayMap(r.FilterServerTable)
 	if r.OrderTopicConf != "" {
 		w.key("orderTopicConf")
 		w.str(r.OrderTopicConf)
@@ -250,12 +260,7 @@ func encodeClusterInfo(ci *ClusterInfo, form jsonForm) []byte {
 	}
 	w.endObject()
 	w.key("clusterAddrTable")
-	w.beginObject()
-	for _, c := range sortedKeys(ci.Clusters) {
-		w.key(c)
-		w.strArray(ci.Clusters[c])
-	}
-	w.endObject()
+	w.strArrayMap(ci.Clusters)
 	w.endObject()
 	return w.buf
 }
@@ -304,12 +309,7 @@ func encodeBrokerMemberGroup(cluster, brokerName string, addrs map[int64]string,
 	w := &jsonWriter{form: form}
 	w.beginObject()
 	w.key("brokerAddrs")
-	w.beginObject()
-	for _, id := range sortedKeys(addrs) {
-		w.intKey(id)
-		w.str(addrs[id])
-	}
-	w.endObject()
+	w.addrMap(addrs)
 	w.key("brokerName")
 	w.str(brokerName)
 	w.key("cluster")

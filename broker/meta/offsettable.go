@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/saturnmq/saturn/fastjson"
 )
@@ -36,23 +35,20 @@ type queueOffsets struct {
 // Commits update memory only; Persist writes the file when something changed
 // (the broker calls it every 5 s and at shutdown).
 type OffsetTable struct {
-	path       string
+	file       persistedFile // dirty: some commit is not on disk yet
 	loadedFrom string
 
 	// mu guards the map itself; each entry has its own lock, so commits to
 	// existing entries only need the read lock and run in parallel.
 	mu    sync.RWMutex
 	table map[offsetKey]*queueOffsets
-
-	dirty     atomic.Bool // some commit is not on disk yet
-	persistMu sync.Mutex  // serializes Persist
 }
 
 // OpenOffsetTable loads committed offsets from path (upstream:
 // <configDir>/consumerOffset.json), falling back to path.bak. Queue-id keys
 // may be quoted or not.
 func OpenOffsetTable(path string) (*OffsetTable, error) {
-	t := &OffsetTable{path: path, table: make(map[offsetKey]*queueOffsets)}
+	t := &OffsetTable{file: persistedFile{path: path, what: "consumer offset table"}, table: make(map[offsetKey]*queueOffsets)}
 	from, err := loadJSONFile(path, t.decode)
 	if err != nil {
 		return nil, fmt.Errorf("consumer offset table: %w", err)
@@ -119,8 +115,8 @@ func (t *OffsetTable) Commit(group, topic string, queueID int32, offset int64) {
 		// Load first: under steady commits the flag is already set, and a
 		// read keeps the cache line shared between cores. Safe because
 		// Persist clears the flag before it reads the offsets (under q.mu).
-		if !t.dirty.Load() {
-			t.dirty.Store(true)
+		if !t.file.dirty.Load() {
+			t.file.dirty.Store(true)
 		}
 	}
 	q.mu.Unlock()
@@ -212,27 +208,14 @@ func (t *OffsetTable) deleteWhere(match func(offsetKey) bool) bool {
 		}
 	}
 	if deleted {
-		t.dirty.Store(true)
+		t.file.dirty.Store(true)
 	}
 	return deleted
 }
 
 // Persist writes the table if anything changed since the last successful
 // write; otherwise it returns at once without touching the disk.
-func (t *OffsetTable) Persist() error {
-	t.persistMu.Lock()
-	defer t.persistMu.Unlock()
-	// Clear before taking the snapshot: a commit racing with the snapshot
-	// sets the flag again and is written by the next Persist.
-	if !t.dirty.Swap(false) {
-		return nil
-	}
-	if err := writeFileAtomic(t.path, t.encode()); err != nil {
-		t.dirty.Store(true)
-		return fmt.Errorf("consumer offset table: %w", err)
-	}
-	return nil
-}
+func (t *OffsetTable) Persist() error { return t.file.persist(t.encode) }
 
 // encode renders the table in upstream's form, one topic@group per line,
 // keys and queue ids sorted, queue ids unquoted.

@@ -128,14 +128,14 @@ func (t *TopicTable) EnsureSystemTopics(opts SystemTopicOptions) error {
 	changed := false
 	for _, c := range topics {
 		t.system[c.TopicName] = struct{}{}
-		if _, ok := t.topics[c.TopicName]; !ok {
-			t.topics[c.TopicName] = c
+		if _, ok := t.items[c.TopicName]; !ok {
+			t.items[c.TopicName] = c
 			changed = true
 		}
 	}
 	if !opts.AutoCreateTopicEnable {
-		if _, ok := t.topics[AutoCreateTopicKey]; ok {
-			delete(t.topics, AutoCreateTopicKey)
+		if _, ok := t.items[AutoCreateTopicKey]; ok {
+			delete(t.items, AutoCreateTopicKey)
 			changed = true
 		}
 	}

@@ -1,15 +1,8 @@
 package meta
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/saturnmq/saturn/fastjson"
 )
@@ -29,36 +22,20 @@ var (
 // Every change bumps the data version and is written to disk before the
 // changing method returns.
 type TopicTable struct {
-	path       string
-	loadedFrom string
+	configTable[TopicConfig] // items are the topics
 
-	mu      sync.RWMutex
-	topics  map[string]TopicConfig // guarded by mu; values are never modified in place
-	version DataVersion            // guarded by mu
-	system  map[string]struct{}    // guarded by mu; broker-specific system topic names
-
-	// dirty is set (under mu) by every change and cleared by the write
-	// that includes it; persistMu serializes writes so that the last write
-	// always carries the newest state.
-	dirty     atomic.Bool
-	persistMu sync.Mutex
+	system map[string]struct{} // guarded by mu; broker-specific system topic names
 }
 
 // OpenTopicTable loads the topic table from path (upstream:
 // <configDir>/topics.json), falling back to path.bak. A missing file gives an
 // empty table; it is created on the first change.
 func OpenTopicTable(path string) (*TopicTable, error) {
-	t := &TopicTable{
-		path:    path,
-		topics:  make(map[string]TopicConfig),
-		version: NewDataVersion(),
-		system:  make(map[string]struct{}),
+	t := &TopicTable{system: make(map[string]struct{})}
+	t.init(path, "topic table", t.appendWrapperLocked)
+	if err := t.load(t.decode); err != nil {
+		return nil, err
 	}
-	from, err := loadJSONFile(path, t.decode)
-	if err != nil {
-		return nil, fmt.Errorf("topic table: %w", err)
-	}
-	t.loadedFrom = from
 	return t, nil
 }
 
@@ -78,7 +55,7 @@ func (t *TopicTable) decode(b []byte) error {
 		c.TopicName = name
 		topics[name] = c.clone()
 	}
-	t.topics = topics
+	t.items = topics
 	if w.DataVersion != nil {
 		t.version = *w.DataVersion
 	}
@@ -91,35 +68,20 @@ func (t *TopicTable) LoadedFrom() string { return t.loadedFrom }
 
 // Get returns the topic's configuration. The Attributes map is shared with
 // the table and must not be modified.
-func (t *TopicTable) Get(name string) (TopicConfig, bool) {
-	t.mu.RLock()
-	c, ok := t.topics[name]
-	t.mu.RUnlock()
-	return c, ok
-}
+func (t *TopicTable) Get(name string) (TopicConfig, bool) { return t.get(name) }
 
 // Len returns the number of topics.
 func (t *TopicTable) Len() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return len(t.topics)
+	return len(t.items)
 }
 
 // All returns every topic, sorted by name.
-func (t *TopicTable) All() []TopicConfig {
-	t.mu.RLock()
-	all := slices.Collect(maps.Values(t.topics))
-	t.mu.RUnlock()
-	slices.SortFunc(all, func(a, b TopicConfig) int { return strings.Compare(a.TopicName, b.TopicName) })
-	return all
-}
+func (t *TopicTable) All() []TopicConfig { return t.all() }
 
 // DataVersion returns the version of the table's current state.
-func (t *TopicTable) DataVersion() DataVersion {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.version
-}
+func (t *TopicTable) DataVersion() DataVersion { return t.dataVersion() }
 
 // IsSystemTopic reports whether name is a system topic: one of the fixed
 // names (see the package function IsSystemTopic) or one that
@@ -140,29 +102,12 @@ func (t *TopicTable) Put(c TopicConfig) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	c = c.clone()
-	t.mu.Lock()
-	t.topics[c.TopicName] = c
-	t.changedLocked()
-	t.mu.Unlock()
-	return t.persist()
+	return t.put(c.TopicName, c.clone())
 }
 
 // Delete removes a topic and persists the table. It reports whether the
 // topic existed.
-func (t *TopicTable) Delete(name string) (bool, error) {
-	t.mu.Lock()
-	_, ok := t.topics[name]
-	if ok {
-		delete(t.topics, name)
-		t.changedLocked()
-	}
-	t.mu.Unlock()
-	if !ok {
-		return false, nil
-	}
-	return true, t.persist()
-}
+func (t *TopicTable) Delete(name string) (bool, error) { return t.delete(name) }
 
 // CreateFromTemplate creates topic on a producer's first send, from the
 // template topic named in the request (upstream's defaultTopic, normally
@@ -183,11 +128,11 @@ func (t *TopicTable) CreateFromTemplate(topic, template string, queueNums, topic
 	t.mu.Lock()
 	// Check again under the write lock: two sends racing to create the same
 	// topic must produce one creation.
-	if c, ok := t.topics[topic]; ok {
+	if c, ok := t.items[topic]; ok {
 		t.mu.Unlock()
 		return c, false, nil
 	}
-	tpl, ok := t.topics[template]
+	tpl, ok := t.items[template]
 	if !ok {
 		t.mu.Unlock()
 		return TopicConfig{}, false, fmt.Errorf("create topic %s from %s: %w", topic, template, ErrTemplateNotFound)
@@ -211,7 +156,7 @@ func (t *TopicTable) CreateFromTemplate(topic, template string, queueNums, topic
 		TopicFilterType: tpl.TopicFilterType,
 		TopicSysFlag:    topicSysFlag,
 	}.clone()
-	t.topics[topic] = c
+	t.items[topic] = c
 	t.changedLocked()
 	t.mu.Unlock()
 	return c, true, t.persist()
@@ -238,21 +183,10 @@ func (t *TopicTable) EnsureRetryTopic(topic string, queueNums, perm int32) (Topi
 	if err := c.Validate(); err != nil {
 		return TopicConfig{}, false, err
 	}
-	t.mu.Lock()
-	if old, ok := t.topics[topic]; ok {
-		t.mu.Unlock()
+	if old, added := t.addIfAbsent(topic, c); !added {
 		return old, false, nil
 	}
-	t.topics[topic] = c
-	t.changedLocked()
-	t.mu.Unlock()
 	return c, true, t.persist()
-}
-
-// changedLocked records a change; t.mu must be held for writing.
-func (t *TopicTable) changedLocked() {
-	t.version = t.version.Next()
-	t.dirty.Store(true)
 }
 
 // SerializeWrapperJSON returns the TopicConfigSerializeWrapper body of
@@ -262,53 +196,17 @@ func (t *TopicTable) changedLocked() {
 func (t *TopicTable) SerializeWrapperJSON() []byte {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return t.appendWrapperLocked(make([]byte, 0, 64+200*len(t.topics)))
+	return t.appendWrapperLocked(make([]byte, 0, 64+200*len(t.items)))
 }
 
 func (t *TopicTable) appendWrapperLocked(b []byte) []byte {
 	b = append(b, `{"dataVersion":`...)
 	b = t.version.AppendJSON(b)
-	b = append(b, `,"topicConfigTable":{`...)
-	for i, name := range slices.Sorted(maps.Keys(t.topics)) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		c := t.topics[name]
-		b = fastjson.AppendString(b, name)
-		b = append(b, ':')
-		b = c.AppendJSON(b)
-	}
-	return append(b, "}}"...)
+	b = append(b, `,"topicConfigTable":`...)
+	b = t.appendItemsLocked(b, func(b []byte, c TopicConfig) []byte { return c.AppendJSON(b) })
+	return append(b, '}')
 }
 
 // Persist writes the table if it changed since the last successful write.
 // Changing methods already persist; Persist retries after a failed write.
 func (t *TopicTable) Persist() error { return t.persist() }
-
-func (t *TopicTable) persist() error {
-	t.persistMu.Lock()
-	defer t.persistMu.Unlock()
-	if !t.dirty.Swap(false) {
-		return nil // a concurrent write already carried our change
-	}
-	t.mu.RLock()
-	compact := t.appendWrapperLocked(nil)
-	t.mu.RUnlock()
-	if err := writeFileAtomic(t.path, indentTabs(compact)); err != nil {
-		t.dirty.Store(true)
-		return fmt.Errorf("topic table: %w", err)
-	}
-	return nil
-}
-
-// indentTabs pretty-prints valid JSON with tabs, as upstream's config files
-// are; it returns b unchanged if it is not valid JSON.
-func indentTabs(b []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(b) + len(b)/4)
-	if err := json.Indent(&buf, b, "", "\t"); err != nil {
-		return b
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes()
-}

@@ -285,7 +285,7 @@ func TestCreateFromTemplate(t *testing.T) {
 				if tab.DataVersion().Counter != before.Counter+1 {
 					t.Error("data version not bumped")
 				}
-				if _, ok := openTopics(t, tab.path).Get("NEW"); !ok {
+				if _, ok := openTopics(t, tab.file.path).Get("NEW"); !ok {
 					t.Error("created topic not persisted")
 				}
 			}
@@ -461,7 +461,7 @@ func TestTopicTableConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	re := openTopics(t, tab.path)
+	re := openTopics(t, tab.file.path)
 	if !reflect.DeepEqual(re.All(), tab.All()) {
 		t.Error("file does not match memory after concurrent changes")
 	}
