@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/saturnmq/saturn/broker/meta"
+	"github.com/saturnmq/saturn/fastjson"
 	"github.com/saturnmq/saturn/message"
 	"github.com/saturnmq/saturn/remoting"
 )
@@ -163,17 +164,12 @@ func (b *Broker) handleGetConsumeStats(_ context.Context, _ *remoting.Conn, req 
 // type: the object itself, members sorted.
 func (b *Broker) appendQueueKey(dst []byte, topic string, queueID int32) []byte {
 	dst = append(dst, `{"brokerName":`...)
-	dst = appendJSONString(dst, b.cfg.BrokerName)
+	dst = fastjson.AppendString(dst, b.cfg.BrokerName)
 	dst = append(dst, `,"queueId":`...)
 	dst = strconv.AppendInt(dst, int64(queueID), 10)
 	dst = append(dst, `,"topic":`...)
-	dst = appendJSONString(dst, topic)
+	dst = fastjson.AppendString(dst, topic)
 	return append(dst, '}')
-}
-
-func appendJSONString(dst []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(dst, q...)
 }
 
 // handleGetAllGroups serves GET_ALL_SUBSCRIPTIONGROUP_CONFIG.

@@ -1,11 +1,11 @@
 package clients
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+
+	"github.com/saturnmq/saturn/fastjson"
 )
 
 // Consume types, message models and consume-from-where values clients send.
@@ -61,12 +61,12 @@ func ParseHeartbeat(body []byte) (*HeartbeatData, error) {
 			GroupName string `json:"groupName"`
 		} `json:"producerDataSet"`
 		ConsumerDataSet []struct {
-			GroupName           string        `json:"groupName"`
-			ConsumeType         string        `json:"consumeType"`
-			MessageModel        string        `json:"messageModel"`
-			ConsumeFromWhere    string        `json:"consumeFromWhere"`
-			SubscriptionDataSet []wireSubData `json:"subscriptionDataSet"`
-			UnitMode            flexBool      `json:"unitMode"`
+			GroupName           string               `json:"groupName"`
+			ConsumeType         string               `json:"consumeType"`
+			MessageModel        string               `json:"messageModel"`
+			ConsumeFromWhere    string               `json:"consumeFromWhere"`
+			SubscriptionDataSet []wireSubData        `json:"subscriptionDataSet"`
+			UnitMode            fastjson.LenientBool `json:"unitMode"`
 		} `json:"consumerDataSet"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
@@ -120,46 +120,10 @@ func ParseHeartbeat(body []byte) (*HeartbeatData, error) {
 // wireSubData is SubscriptionData as clients send it. codeSet is not read:
 // it is recomputed.
 type wireSubData struct {
-	ClassFilterMode flexBool  `json:"classFilterMode"`
-	Topic           string    `json:"topic"`
-	SubString       string    `json:"subString"`
-	TagsSet         []string  `json:"tagsSet"`
-	SubVersion      flexInt64 `json:"subVersion"`
-	ExpressionType  string    `json:"expressionType"`
-}
-
-// flexInt64 decodes a JSON number, a string holding one, or null (0), as
-// fastjson accepts all three for a long member.
-type flexInt64 int64
-
-func (n *flexInt64) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*n = 0
-		return nil
-	}
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
-		b = b[1 : len(b)-1]
-	}
-	v, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		return fmt.Errorf("integer member: %w", err)
-	}
-	*n = flexInt64(v)
-	return nil
-}
-
-// flexBool decodes true/false, their string forms, or null (false).
-type flexBool bool
-
-func (v *flexBool) UnmarshalJSON(b []byte) error {
-	switch string(bytes.TrimSpace(b)) {
-	case "true", `"true"`:
-		*v = true
-	case "false", `"false"`, "null", `""`:
-		*v = false
-	default:
-		return fmt.Errorf("boolean member: unexpected %.20q", b)
-	}
-	return nil
+	ClassFilterMode fastjson.LenientBool  `json:"classFilterMode"`
+	Topic           string                `json:"topic"`
+	SubString       string                `json:"subString"`
+	TagsSet         []string              `json:"tagsSet"`
+	SubVersion      fastjson.LenientInt64 `json:"subVersion"`
+	ExpressionType  string                `json:"expressionType"`
 }
