@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -26,6 +27,14 @@ func (s *segment) end() int64 { return s.base + int64(len(s.data)) }
 // offsetName is the upstream file name of a segment: its start offset in 20
 // decimal digits.
 func offsetName(off int64) string { return fmt.Sprintf("%020d", off) }
+
+// removeStrayTmp removes a file left by a creation that a crash
+// interrupted (vfs.OS creates files under name+".tmp" first).
+func removeStrayTmp(fs vfs.FS, dir, n string) {
+	if strings.HasSuffix(n, ".tmp") {
+		fs.Remove(filepath.Join(dir, n))
+	}
+}
 
 func parseOffsetName(name string) (int64, bool) {
 	if len(name) != 20 {
@@ -129,6 +138,7 @@ func (cl *commitLog) load() error {
 	for _, n := range names {
 		base, ok := parseOffsetName(n)
 		if !ok {
+			removeStrayTmp(cl.fs, cl.dir, n)
 			continue
 		}
 		f, err := cl.fs.Open(filepath.Join(cl.dir, n))

@@ -106,6 +106,7 @@ func (q *consumeQueue) load() error {
 	for _, n := range names {
 		boff, ok := parseOffsetName(n)
 		if !ok {
+			removeStrayTmp(q.fs, q.dir, n)
 			continue
 		}
 		if boff%q.fileBytes() != 0 {

@@ -212,6 +212,10 @@ func (x *index) load() error {
 		return err
 	}
 	for _, n := range names {
+		if !isIndexName(n) {
+			removeStrayTmp(x.fs, x.dir, n)
+			continue
+		}
 		f, err := x.fs.Open(filepath.Join(x.dir, n))
 		if err != nil {
 			return err
@@ -233,6 +237,20 @@ func (x *index) load() error {
 		return int(min(max(a.beginPhy()-b.beginPhy(), -1), 1))
 	})
 	return nil
+}
+
+// isIndexName reports whether n is an index file name: its creation time
+// as yyyyMMddHHmmssSSS.
+func isIndexName(n string) bool {
+	if len(n) != 17 {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (x *index) create() (*indexFile, error) {

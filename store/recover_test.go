@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -227,5 +228,38 @@ func TestRecoveryPowerLoss(t *testing.T) {
 			}
 			fill(t, s2, 10, 9000)
 		})
+	}
+}
+
+// TestStrayTempFiles: files left by creations a crash interrupted (vfs.OS
+// creates under name+".tmp" and renames) are removed at Open.
+func TestStrayTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{Dir: dir, SegmentSize: 1 << 20, MaxMessageSize: 64 << 10, ConsumeQueueEntriesPerFile: 100,
+		IndexSlots: 11, IndexEntries: 44, Logger: testLogger()}
+	s := mustOpen(t, cfg)
+	mustPut(t, s, newMsg("T", 0, "x", map[string]string{message.PropertyKeys: "k"}))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	strays := []string{
+		filepath.Join(dir, "commitlog", offsetName(1<<20)+".tmp"),
+		filepath.Join(dir, "consumequeue", "T", "0", offsetName(2000)+".tmp"),
+		filepath.Join(dir, "index", "20260101000000000.tmp"),
+	}
+	for _, p := range strays {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s = mustOpen(t, cfg)
+	defer s.Close()
+	for _, p := range strays {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s still there", p)
+		}
+	}
+	if got := bodies(t, s, "T", 0); !slices.Equal(got, []string{"x"}) {
+		t.Fatalf("queue holds %q", got)
 	}
 }

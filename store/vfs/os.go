@@ -37,18 +37,26 @@ func (OS) mapFile(f *os.File, size int64) (*osFile, error) {
 	return of, nil
 }
 
-// Create implements FS.
+// Create implements FS. The file is made under a temporary name, sized,
+// and renamed into place, so that a crash never leaves a file of the
+// wrong size under the real name.
 func (o OS) Create(name string, size int64) (File, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if _, err := os.Lstat(name); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrExist, name)
+	}
+	tmp := name + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("%w: %s", ErrExist, name)
-		}
 		return nil, err
 	}
 	if err := f.Truncate(size); err != nil {
 		f.Close()
-		os.Remove(name)
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		f.Close()
+		os.Remove(tmp)
 		return nil, err
 	}
 	of, err := o.mapFile(f, size)
