@@ -364,7 +364,10 @@ func (cl *commitLog) writeAt(s *segment, pos int64, b []byte) {
 		copy(s.data[pos-s.base:], b)
 		return
 	}
-	if n := len(cl.stageRuns); n > 0 {
+	// Invariant: a run lies within one segment (the flusher writes it with
+	// one call); a blank that fills a segment to its last byte is
+	// contiguous with the next segment's first record, but not in it.
+	if n := len(cl.stageRuns); n > 0 && pos != s.base {
 		r := &cl.stageRuns[n-1]
 		if r.phys+int64(r.end-r.off) == pos {
 			cl.stage = append(cl.stage, b...)

@@ -171,3 +171,41 @@ func TestWarmSegments(t *testing.T) {
 		})
 	}
 }
+
+// TestExactBlank: a segment whose last record leaves exactly the 8 bytes
+// of the end marker, in both modes (in SyncFlush the staged blank is
+// contiguous with the next segment's first record).
+func TestExactBlank(t *testing.T) {
+	for _, mode := range []FlushMode{AsyncFlush, SyncFlush} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg := testConfig(vfs.NewMemFS())
+			cfg.FlushMode = mode
+			s := mustOpen(t, cfg)
+			defer s.Close()
+			seg := cfg.SegmentSize
+			// Record size = 91 + body + topic (1) + no properties.
+			sizes := []int64{60000, 60000, 60000, 60000, seg - 8 - 200 - 240000, 200, 150}
+			var ws []written
+			for i, size := range sizes {
+				m := newMsg("T", 0, strings.Repeat("b", int(size)-92), nil)
+				r := mustPut(t, s, m)
+				if int64(m.StoreSize) != size {
+					t.Fatalf("record %d has %d bytes, want %d", i, m.StoreSize, size)
+				}
+				ws = append(ws, written{phys: r.CommitLogOffset})
+			}
+			if ws[5].phys != seg-8-200 || ws[6].phys != seg {
+				t.Fatalf("records at %d and %d", ws[5].phys, ws[6].phys)
+			}
+			waitVisible(t, s)
+			if got := bodies(t, s, "T", 0); len(got) != len(sizes) {
+				t.Fatalf("%d messages readable", len(got))
+			}
+			s.Close()
+			s = mustOpen(t, cfg)
+			if got := bodies(t, s, "T", 0); len(got) != len(sizes) {
+				t.Fatalf("%d messages readable after restart", len(got))
+			}
+		})
+	}
+}
