@@ -194,8 +194,18 @@ func runModel(t *testing.T, seed uint64, ops int) {
 			for range n {
 				seq++
 				key := fmt.Sprintf("k%d-%d", seed, seq)
-				ms = append(ms, newMsg(qk.topic, qk.qid, fmt.Sprintf("%d:%s", seq, strings.Repeat("x", rng.IntN(3000))),
-					map[string]string{message.PropertyKeys: key}))
+				body := fmt.Sprintf("%d:%s", seq, strings.Repeat("x", rng.IntN(3000)))
+				if n == 1 && rng.IntN(8) == 0 {
+					// Sometimes end the record exactly where only the
+					// 8-byte end marker still fits in the segment.
+					pos := s.MaxPhysicalOffset()
+					left := cfg.SegmentSize - pos%cfg.SegmentSize - message.BlankSize
+					fixed := int64(message.MinStoredSize + len(qk.topic) + len(message.PropertyKeys) + len(key) + 2)
+					if b := left - fixed; b >= int64(len(fmt.Sprint(seq))+1) && b <= int64(cfg.MaxMessageSize) {
+						body = fmt.Sprintf("%d:", seq) + strings.Repeat("y", int(b)-len(fmt.Sprint(seq))-1)
+					}
+				}
+				ms = append(ms, newMsg(qk.topic, qk.qid, body, map[string]string{message.PropertyKeys: key}))
 			}
 			r, err := s.PutBatch(context.Background(), ms)
 			if err != nil {
