@@ -43,7 +43,12 @@ func (s *Store) recover(cp checkpointData, cpOK, abnormal bool) error {
 			}
 		}
 		end = cl.scan(start)
-		s.log.Info("store: recovering after an unclean shutdown", "scanFrom", start, "logEnd", end)
+		if len(cl.segs) == 0 && !cpOK {
+			// Nothing was ever written: a new store, not a crash.
+			s.log.Info("store: new store", "dir", s.cfg.Dir)
+		} else {
+			s.log.Info("store: recovering after an unclean shutdown", "scanFrom", start, "logEnd", end)
+		}
 	}
 	if err := cl.cutAt(end, abnormal); err != nil {
 		return err
