@@ -25,6 +25,7 @@ import (
 // options are the command-line settings.
 type options struct {
 	saturnBin  string
+	saturnSets []string
 	natsBin    string
 	rabbitBin  string
 	peers      []string
@@ -52,6 +53,10 @@ func run() error {
 	o := options{}
 	var peers, durability, sizes, producers string
 	flag.StringVar(&o.saturnBin, "saturn", "saturn", "saturn binary")
+	flag.Func("saturn-set", "extra broker.conf key=value for Saturn (repeatable), for experiments", func(v string) error {
+		o.saturnSets = append(o.saturnSets, v)
+		return nil
+	})
 	flag.StringVar(&o.natsBin, "nats-server", "nats-server", "nats-server binary (v2.10+ for sync_interval)")
 	flag.StringVar(&o.rabbitBin, "rabbitmq-server", "rabbitmq-server", "rabbitmq-server script (Debian's package)")
 	flag.StringVar(&peers, "peers", "saturn,nats", "brokers to run: saturn, nats, rabbitmq")
@@ -140,7 +145,7 @@ func optionsJSON(o options) map[string]any {
 	return map[string]any{
 		"peers": o.peers, "durability": o.durability, "sizes": o.sizes, "producers": o.producers,
 		"in_flight": o.inFlight, "duration_s": o.duration.Seconds(), "warmup_s": o.warmup.Seconds(),
-		"runs": o.runs, "queues": o.queues,
+		"runs": o.runs, "queues": o.queues, "saturn_set": o.saturnSets,
 	}
 }
 

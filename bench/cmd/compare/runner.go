@@ -280,7 +280,7 @@ func (r *runner) start(ctx context.Context, c cell, dir string) (*server, loadge
 		if c.Durability == "sync" {
 			flush = "SYNC_FLUSH"
 		}
-		srv, err := startSaturn(ctx, r.o.saturnBin, dir, flush)
+		srv, err := startSaturn(ctx, r.o.saturnBin, dir, flush, r.o.saturnSets)
 		if err != nil {
 			return nil, nil, err
 		}

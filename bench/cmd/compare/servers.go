@@ -111,12 +111,16 @@ var (
 	natsReady   = regexp.MustCompile(`Listening for client connections on (\S+)`)
 )
 
-// startSaturn runs `saturn serve` with the given flush mode.
-func startSaturn(ctx context.Context, bin, dir, flush string) (*server, error) {
+// startSaturn runs `saturn serve` with the given flush mode and extra
+// broker.conf settings.
+func startSaturn(ctx context.Context, bin, dir, flush string, sets []string) (*server, error) {
 	data := filepath.Join(dir, "data")
 	args := []string{"serve", "--data-dir", data,
 		"--namesrv-listen", "127.0.0.1:0", "--broker-listen", "127.0.0.1:0",
 		"--broker-set", "flushDiskType=" + flush, "--log-format", "text"}
+	for _, kv := range sets {
+		args = append(args, "--broker-set", kv)
+	}
 	return startProcess(ctx, "saturn", dir, data, bin, args, nil, saturnReady)
 }
 

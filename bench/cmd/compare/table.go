@@ -70,6 +70,9 @@ func setRatios(rows []*row) {
 func printTable(w io.Writer, rows []*row, o options) {
 	fmt.Fprintf(w, "\n%d run(s) per cell, medians; %v measured after %v warm-up; %d in flight per sender unless noted; MB = 10^6 bytes\n\n",
 		o.runs, o.duration, o.warmup, o.inFlight)
+	if len(o.saturnSets) > 0 {
+		fmt.Fprintf(w, "Saturn broker settings: %s\n\n", strings.Join(o.saturnSets, " "))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "peer\tdurability\tworkload\tsize\tsenders\tmsg/s\tMB/s\tp50 pub\tp99 pub\tconsume msg/s\te2e p50\te2e p99\tbroker µs/msg\ttool µs/msg\tSaturn/peer\t")
 	for _, rw := range rows {
