@@ -39,6 +39,17 @@ func Encode(dst []byte, c *Command) ([]byte, error) {
 // appendFrame is Encode with the serialization given separately, so senders
 // can choose it without modifying the caller's command.
 func appendFrame(dst []byte, c *Command, st SerializeType) ([]byte, error) {
+	dst, err := appendFrameHead(dst, c, st)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, c.Body...), nil
+}
+
+// appendFrameHead appends c's frame without its body: the length prefix
+// (which counts the body), the header-length word and the header. The body's
+// bytes must follow it on the wire.
+func appendFrameHead(dst []byte, c *Command, st SerializeType) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0) // totalLength and headerWord, filled in below
 	hstart := len(dst)
@@ -62,7 +73,6 @@ func appendFrame(dst []byte, c *Command, st SerializeType) ([]byte, error) {
 	if total > math.MaxInt32 {
 		return dst[:start], frameErr(ErrNotEncodable, -1, "frame of "+strconv.Itoa(total)+" bytes exceeds the 32-bit total length")
 	}
-	dst = append(dst, c.Body...)
 	binary.BigEndian.PutUint32(dst[start:], uint32(total))
 	binary.BigEndian.PutUint32(dst[start+4:], uint32(st)<<24|uint32(hlen))
 	return dst, nil

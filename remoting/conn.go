@@ -1,9 +1,7 @@
 package remoting
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +38,7 @@ type Conn struct {
 	// Writer state. queue holds encoded frames in send order; the writer
 	// swaps it out under wmu and writes without holding the lock.
 	wmu   sync.Mutex
-	queue []*[]byte
+	queue []outFrame
 	drain bool // close once queue is written; no further frames accepted
 	wake  chan struct{}
 
@@ -57,6 +55,20 @@ type Conn struct {
 	writerDone chan struct{}
 	readerDone chan struct{}
 }
+
+// outFrame is a frame queued for writing: an encoded frame from the pool
+// and, for large response bodies, the body written after it as its own
+// slice, without being copied.
+type outFrame struct {
+	buf  *[]byte
+	body []byte
+}
+
+// zeroCopyMin is the body size from which a response body is written from
+// its own slice rather than copied behind its header: below it, the copy is
+// cheaper than the extra iovec. Pull responses (tens of KiB of stored
+// messages) are what this is for.
+const zeroCopyMin = 4 << 10
 
 // connOptions are the per-connection limits, copied from the owner's config
 // after defaults are applied.
@@ -225,7 +237,8 @@ func (c *Conn) signalWriter() {
 // WriteResponse queues resp for writing. It sets the response flag and
 // encodes resp in resp.Serialize (NewResponse mirrors the request's). It
 // returns once the frame is queued; the frame is written asynchronously, and
-// an error after that closes the connection.
+// an error after that closes the connection. resp.Body may be written from
+// where it is, without a copy: it must not be modified after the call.
 func (c *Conn) WriteResponse(resp *Command) error {
 	return c.send(resp, resp.Serialize, resp.Opaque, resp.Flag|FlagResponse)
 }
@@ -237,11 +250,19 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 	cp := *cmd
 	cp.Opaque = opaque
 	cp.Flag = flag
+	// Responses own their bodies until written (see Handler), so a large
+	// one goes out from its own slice. Requests are copied: callers may
+	// reuse a request's body once the send returned.
+	encode := appendFrame
+	var body []byte
+	if flag&FlagResponse != 0 && len(cmd.Body) >= zeroCopyMin {
+		encode, body = appendFrameHead, cmd.Body
+	}
 	bp := c.pool.Get().(*[]byte)
-	b, err := appendFrame((*bp)[:0], &cp, st)
+	b, err := encode((*bp)[:0], &cp, st)
 	if err != nil && st == SerializeRocketMQ && errors.Is(err, ErrNotEncodable) {
 		// Every peer reads JSON, and JSON carries what binary cannot.
-		b, err = appendFrame((*bp)[:0], &cp, SerializeJSON)
+		b, err = encode((*bp)[:0], &cp, SerializeJSON)
 	}
 	if err != nil {
 		c.pool.Put(bp)
@@ -257,7 +278,7 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 		}
 		return fmt.Errorf("%w: %s is closing", ErrConnClosed, c)
 	}
-	c.queue = append(c.queue, bp)
+	c.queue = append(c.queue, outFrame{bp, body})
 	first := len(c.queue) == 1
 	c.wmu.Unlock()
 	if first {
@@ -283,7 +304,7 @@ func (c *Conn) putBuf(bp *[]byte) {
 // one writev, until the connection closes.
 func (c *Conn) writeLoop() {
 	defer close(c.writerDone)
-	var batch []*[]byte
+	var batch []outFrame
 	var vec net.Buffers
 	for {
 		select {
@@ -304,17 +325,20 @@ func (c *Conn) writeLoop() {
 				break
 			}
 			vec = vec[:0]
-			for _, bp := range batch {
-				vec = append(vec, *bp)
+			for _, f := range batch {
+				vec = append(vec, *f.buf)
+				if len(f.body) > 0 {
+					vec = append(vec, f.body)
+				}
 			}
 			if c.opts.writeTimeout > 0 {
 				_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.writeTimeout))
 			}
 			w := vec // WriteTo consumes its receiver; keep vec for reuse
 			_, err := w.WriteTo(c.nc)
-			for i, bp := range batch {
-				c.putBuf(bp)
-				batch[i] = nil
+			for i, f := range batch {
+				c.putBuf(f.buf)
+				batch[i] = outFrame{} // drop the body
 			}
 			clear(vec[:cap(vec)])
 			if err != nil {
@@ -347,26 +371,28 @@ func (e badInput) Error() string { return e.err.Error() }
 func (e badInput) Unwrap() error { return e.err }
 
 func (c *Conn) readFrames() error {
-	br := bufio.NewReaderSize(idleReader{c}, c.opts.readBuf)
-	var lenBuf [LengthFieldSize]byte
+	fr := newFrameReader(idleReader{c}, c.opts.readBuf)
 	for {
-		if _, err := io.ReadFull(br, lenBuf[:]); err != nil {
+		n, err := fr.length()
+		if err != nil {
 			return c.readFailed(err)
 		}
-		n := int64(int32(binary.BigEndian.Uint32(lenBuf[:])))
 		if n < 4 {
 			return c.reject(frameErr(ErrBadLength, -1, "frame length "+strconv.FormatInt(n, 10)+" is less than the 4-byte header-length word"))
 		}
 		if n > int64(c.opts.maxFrame) {
 			return c.reject(frameErr(ErrFrameTooLarge, -1, "frame length "+strconv.FormatInt(n, 10)+" exceeds the limit of "+strconv.Itoa(c.opts.maxFrame)))
 		}
-		frame, err := readFrame(br, int(n))
+		frame, shared, err := fr.frame(int(n))
 		if err != nil {
 			return c.readFailed(err)
 		}
 		cmd, err := Decode(frame)
 		if err != nil {
 			return c.reject(err)
+		}
+		if shared && len(cmd.Body) > 0 {
+			fr.pin() // the body aliases the chunk; header strings never do
 		}
 		if cmd.IsResponse() {
 			c.completeCall(cmd)

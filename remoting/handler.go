@@ -14,8 +14,13 @@ import (
 // when the handler keeps the request and answers later with
 // conn.WriteResponse (long polling of pulls does this). Responses to oneway
 // requests are never sent. ctx is the connection's context: it is cancelled
-// when the connection closes. The handler owns req, body included: the body
-// is a slice of a buffer read for this frame alone and may be kept.
+// when the connection closes. The handler owns req, body included, and may
+// keep it; the body is a slice of a read buffer shared with neighbouring
+// frames, so keeping it keeps up to ServerConfig.ReadBufferSize bytes alive.
+//
+// The response's Body is written as it is, possibly after ServeRemoting
+// returned and without being copied: the handler must not modify it once it
+// returned the response (the same holds for Conn.WriteResponse).
 //
 // A panic in a handler is recovered: the request is answered with
 // ResponseSystemError and the server keeps serving.

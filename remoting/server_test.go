@@ -690,3 +690,38 @@ func TestLargeFrames(t *testing.T) {
 		t.Fatalf("echoed %d bytes, want %d", len(resp.Body), len(body))
 	}
 }
+
+// TestEchoMixedSizes echoes bodies of sizes around the read chunk and the
+// zero-copy threshold from concurrent callers on one connection, so that
+// frames share read chunks and responses mix copied and uncopied bodies.
+func TestEchoMixedSizes(t *testing.T) {
+	s := startServer(t, ServerConfig{ReadBufferSize: 8 << 10}, nil)
+	sizes := []int{0, 1, 100, zeroCopyMin - 1, zeroCopyMin, zeroCopyMin + 1, 8<<10 - 30, 8 << 10, 20 << 10}
+	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		t.Run(st.String(), func(t *testing.T) {
+			c := newClient(t, ClientConfig{Serialize: st, ReadBufferSize: 8 << 10})
+			errs := make(chan error, 4*len(sizes))
+			for w := range 4 {
+				go func() {
+					for i, n := range sizes {
+						body := bytes.Repeat([]byte{byte('a' + (w+i)%26)}, n)
+						resp, err := c.InvokeSync(ctxT(t), s.addr, NewRequest(codeEcho, nil, body))
+						switch {
+						case err != nil:
+							errs <- err
+						case !bytes.Equal(resp.Body, body):
+							errs <- fmt.Errorf("worker %d size %d: echoed %d bytes, not the same", w, n, len(resp.Body))
+						default:
+							errs <- nil
+						}
+					}
+				}()
+			}
+			for range 4 * len(sizes) {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
