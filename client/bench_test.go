@@ -109,3 +109,34 @@ func BenchmarkPrepare(b *testing.B) {
 		p.putReq(r)
 	}
 }
+
+// BenchmarkSendAsync keeps up to 256 asynchronous sends in flight over one
+// connection, as the load tool does.
+func BenchmarkSendAsync(b *testing.B) {
+	p := benchProducer(b, remoting.SerializeRocketMQ)
+	m := &message.Message{Topic: "BenchTopic", Body: make([]byte, 1024)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := p.SendSync(ctx, m); err != nil {
+		b.Fatal(err)
+	}
+	window := make(chan struct{}, 256)
+	cb := func(_ *SendResult, err error) {
+		if err != nil {
+			b.Error(err)
+		}
+		<-window
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(m.Body)))
+	b.ResetTimer()
+	for b.Loop() {
+		window <- struct{}{}
+		if err := p.SendAsync(ctx, m, cb); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range cap(window) {
+		window <- struct{}{}
+	}
+}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,7 +52,9 @@ type ProducerConfig struct {
 	MaxAttempts int
 
 	// SendTimeout bounds a send (all its attempts) when the context has no
-	// deadline. Default DefaultSendTimeout (3 s).
+	// deadline. Default DefaultSendTimeout (3 s). Sends starting at about
+	// the same time share one deadline, so a send may time out up to 1% of
+	// SendTimeout (at most 50 ms) later than this.
 	SendTimeout time.Duration
 
 	// CompressThreshold is the body size from which single messages are
@@ -140,7 +143,12 @@ type Producer struct {
 	smu      sync.RWMutex   // orders inflight.Add before Shutdown's Wait
 	inflight sync.WaitGroup // asynchronous sends not yet called back
 	reqs     sync.Pool      // *sendReq
+	asyncs   sync.Pool      // *asyncSend
 	zlib     zlibPools
+
+	deadline  *sharedDeadline         // of sends whose context has none
+	defQueues string                  // cfg.DefaultTopicQueueNums, formatted
+	born      atomic.Pointer[msStamp] // bornTimestamp of the current millisecond
 }
 
 // NewProducer returns a producer of cfg.Group on c and announces the group
@@ -163,7 +171,9 @@ func newProducer(c *Client, cfg ProducerConfig) (*Producer, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	p := &Producer{c: c, cfg: cfg, group: cfg.Group, keys: &v2Keys}
+	p := &Producer{c: c, cfg: cfg, group: cfg.Group, keys: &v2Keys,
+		deadline:  newSharedDeadline(cfg.SendTimeout),
+		defQueues: strconv.Itoa(cfg.DefaultTopicQueueNums)}
 	if cfg.LegacyHeader {
 		p.keys = &v1Keys
 	}

@@ -554,3 +554,97 @@ func TestJavaHashOfMinInt(t *testing.T) {
 		t.Fatal("test key no longer hashes to MinInt32")
 	}
 }
+
+func TestSendBatchAsync(t *testing.T) {
+	env := newTestEnv(t, 1)
+	b := env.brokers[0]
+	env.ns.setRoute("T", 2, PermRead|PermWrite, b)
+	p := newTestProducer(t, env.c, ProducerConfig{})
+	const batches, size = 20, 5
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	wg.Add(2 * batches)
+	for i := range batches {
+		msgs := make([]*message.Message, size)
+		for j := range msgs {
+			msgs[j] = msg("T", strings.Repeat("b", i*size+j+1), nil)
+		}
+		cb := func(res *SendResult, err error) {
+			defer wg.Done()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			for _, id := range strings.Split(res.MsgID, ",") {
+				ids[id] = true
+			}
+			mu.Unlock()
+		}
+		// Batches and single messages share pooled requests.
+		if err := p.SendBatchAsync(testCtx(t), msgs, cb); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.SendAsync(testCtx(t), msg("T", "single", nil), cb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	const want = batches*size + batches
+	if len(ids) != want {
+		t.Fatalf("%d distinct ids, want %d", len(ids), want)
+	}
+	reqs := b.requests(remoting.RequestSendBatchMessage)
+	if len(reqs) != batches {
+		t.Fatalf("%d batch requests, want %d", len(reqs), batches)
+	}
+	for _, r := range reqs {
+		if r.ExtFields["m"] != "true" {
+			t.Fatalf("batch request header %v", r.ExtFields)
+		}
+	}
+	for _, r := range b.requests(remoting.RequestSendMessageV2) {
+		if r.ExtFields["m"] != "false" {
+			t.Fatalf("single request header %v", r.ExtFields)
+		}
+	}
+	tests := []struct {
+		name string
+		msgs []*message.Message
+		cb   func(*SendResult, error)
+		want error
+	}{
+		{"empty", nil, func(*SendResult, error) {}, ErrInvalidMessage},
+		{"mixed topics", []*message.Message{msg("T", "a", nil), msg("U", "b", nil)}, func(*SendResult, error) {}, ErrInvalidMessage},
+		{"nil callback", []*message.Message{msg("T", "a", nil)}, nil, ErrInvalidConfig},
+	}
+	for _, tt := range tests {
+		if err := p.SendBatchAsync(testCtx(t), tt.msgs, tt.cb); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+// A pooled request's header must not keep fields of the previous send.
+func TestSendHeaderReuse(t *testing.T) {
+	env := newTestEnv(t, 1)
+	b := env.brokers[0]
+	env.ns.setRoute("T", 1, PermRead|PermWrite, b)
+	p := newTestProducer(t, env.c, ProducerConfig{})
+	for range 3 {
+		if _, err := p.sendRetry(testCtx(t), msg("T", "retry", nil), sendOpts{reconsumeTimes: 2, maxReconsumeTimes: 16}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.SendSync(testCtx(t), msg("T", "plain", nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range b.requests(remoting.RequestSendMessageV2) {
+		retry := string(r.Body) == "retry"
+		_, hasMax := r.ExtFields["l"]
+		if hasMax != retry || (retry && (r.ExtFields["j"] != "2" || r.ExtFields["l"] != "16")) || (!retry && r.ExtFields["j"] != "0") {
+			t.Fatalf("%s send header %v", r.Body, r.ExtFields)
+		}
+	}
+}

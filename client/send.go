@@ -49,6 +49,7 @@ var retryableSendCodes = map[int32]bool{
 // callback ran) nothing refers to these buffers any more.
 type sendReq struct {
 	ext   map[string]string
+	keys  *sendKeys // the names ext holds; nil when ext is empty
 	props []byte
 	body  []byte // compressed body or batch body
 	cmd   remoting.Command
@@ -74,7 +75,9 @@ func (p *Producer) getReq() *sendReq {
 }
 
 func (p *Producer) putReq(r *sendReq) {
-	clear(r.ext)
+	// ext keeps its entries: the next request of the same key set
+	// overwrites every one of them (see setHeader), which is cheaper
+	// than clearing the map.
 	r.cmd = remoting.Command{}
 	r.msg = nil
 	if cap(r.props) > maxPooledBuffer {
@@ -158,27 +161,60 @@ func (p *Producer) prepare(msg *message.Message, o *sendOpts) (*sendReq, error) 
 		}
 	}
 	k := p.keys
-	ext := r.ext
-	ext[k.group] = p.group
-	ext[k.topic] = msg.Topic
-	ext[k.defTopic] = p.cfg.CreateTopicKey
-	ext[k.defQueues] = strconv.Itoa(p.cfg.DefaultTopicQueueNums)
+	ext := p.setHeader(r, k, msg.Topic, o)
 	ext[k.sysFlag] = strconv.Itoa(int(sysFlag))
-	ext[k.born] = strconv.FormatInt(time.Now().UnixMilli(), 10)
 	ext[k.flag] = strconv.Itoa(int(msg.Flag))
 	ext[k.props] = string(r.props)
-	ext[k.unitMode] = "false"
 	ext[k.batch] = "false"
+	r.topic = msg.Topic
+	r.msg = msg
+	r.cmd = remoting.Command{Code: k.code, Language: remoting.LangGo, Version: remoting.CurrentVersion, ExtFields: ext, Body: body}
+	return r, nil
+}
+
+// setHeader fills the header fields every send request has and returns
+// r's header map, for the caller to add sysFlag, flag, properties and batch.
+// Invariant: a request's map holds exactly the names of one key set, the
+// same every time that set is used (queueId is set before each attempt),
+// so a pooled map is cleared only when it held another set.
+func (p *Producer) setHeader(r *sendReq, k *sendKeys, topic string, o *sendOpts) map[string]string {
+	ext := r.ext
+	if r.keys != k {
+		clear(ext)
+		r.keys = k
+	}
+	ext[k.group] = p.group
+	ext[k.topic] = topic
+	ext[k.defTopic] = p.cfg.CreateTopicKey
+	ext[k.defQueues] = p.defQueues
+	ext[k.born] = p.bornStamp()
+	ext[k.unitMode] = "false"
 	if o != nil {
 		ext[k.reconsume] = strconv.Itoa(int(o.reconsumeTimes))
 		ext[k.maxReconsume] = strconv.Itoa(int(o.maxReconsumeTimes))
 	} else {
 		ext[k.reconsume] = "0"
+		delete(ext, k.maxReconsume)
 	}
-	r.topic = msg.Topic
-	r.msg = msg
-	r.cmd = remoting.Command{Code: k.code, Language: remoting.LangGo, Version: remoting.CurrentVersion, ExtFields: ext, Body: body}
-	return r, nil
+	return ext
+}
+
+// bornStamp returns the current time in Unix milliseconds as a string,
+// formatted once per millisecond rather than once per message.
+func (p *Producer) bornStamp() string {
+	ms := time.Now().UnixMilli()
+	if b := p.born.Load(); b != nil && b.ms == ms {
+		return b.s
+	}
+	b := &msStamp{ms: ms, s: strconv.FormatInt(ms, 10)}
+	p.born.Store(b)
+	return b.s
+}
+
+// msStamp is a millisecond time and its decimal form.
+type msStamp struct {
+	ms int64
+	s  string
 }
 
 // pickQueue chooses the queue of the next attempt. tried lists the brokers
@@ -283,7 +319,7 @@ func (p *Producer) sendRetry(ctx context.Context, msg *message.Message, o sendOp
 }
 
 func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error) {
-	ctx, cancel := p.c.withTimeout(ctx, p.cfg.SendTimeout)
+	ctx, cancel := p.deadline.with(ctx)
 	defer cancel()
 	var a attempt
 	for len(a.errs) < p.cfg.MaxAttempts {
@@ -347,6 +383,26 @@ func (p *Producer) SendAsync(ctx context.Context, msg *message.Message, cb func(
 	if err != nil {
 		return err
 	}
+	return p.startAsync(ctx, r, cb)
+}
+
+// SendBatchAsync is the asynchronous SendBatch: it returns once the first
+// attempt is under way and calls cb exactly once, on another goroutine, with
+// the result or the error, as SendAsync does. msgs and their bodies must not
+// be modified until cb runs.
+func (p *Producer) SendBatchAsync(ctx context.Context, msgs []*message.Message, cb func(*SendResult, error)) error {
+	if cb == nil {
+		return fmt.Errorf("%w: nil callback", ErrInvalidConfig)
+	}
+	r, err := p.prepareBatch(msgs)
+	if err != nil {
+		return err
+	}
+	return p.startAsync(ctx, r, cb)
+}
+
+// startAsync starts the attempts of prepared request r; it owns r.
+func (p *Producer) startAsync(ctx context.Context, r *sendReq, cb func(*SendResult, error)) error {
 	p.smu.RLock()
 	if p.closed.Load() {
 		p.smu.RUnlock()
@@ -355,13 +411,18 @@ func (p *Producer) SendAsync(ctx context.Context, msg *message.Message, cb func(
 	}
 	p.inflight.Add(1) // before Shutdown can start waiting
 	p.smu.RUnlock()
-	ctx, cancel := p.c.withTimeout(ctx, p.cfg.SendTimeout)
-	s := &asyncSend{p: p, r: r, ctx: ctx, cancel: cancel, cb: cb}
+	s := p.getAsync()
+	s.r, s.cb = r, cb
+	s.ctx, s.cancel = p.deadline.with(ctx)
 	s.next()
 	return nil
 }
 
-// asyncSend drives the attempts of one asynchronous send.
+// asyncSend drives the attempts of one asynchronous send. asyncSends are
+// pooled, with their response callback bound once: an asyncSend goes back
+// to the pool after its callback returned, when remoting holds no
+// reference to it any more (remoting calls the response callback exactly
+// once per attempt, and a new attempt starts only from that callback).
 type asyncSend struct {
 	p      *Producer
 	r      *sendReq
@@ -372,6 +433,25 @@ type asyncSend struct {
 	mq     MessageQueue
 	addr   string
 	start  time.Time
+	onResp func(*remoting.Command, error) // s.done
+}
+
+func (p *Producer) getAsync() *asyncSend {
+	if s, ok := p.asyncs.Get().(*asyncSend); ok {
+		return s
+	}
+	s := &asyncSend{p: p}
+	s.onResp = s.done
+	return s
+}
+
+func (p *Producer) putAsync(s *asyncSend) {
+	// The attempt's slices went into the error given to the callback:
+	// never reuse them.
+	s.r, s.ctx, s.cancel, s.cb = nil, nil, nil, nil
+	s.a = attempt{}
+	s.mq, s.addr = MessageQueue{}, ""
+	p.asyncs.Put(s)
 }
 
 // next starts the next attempt, or finishes when none is left.
@@ -397,7 +477,7 @@ func (s *asyncSend) next() {
 			continue
 		}
 		s.start = time.Now()
-		if err := p.c.rc.InvokeAsync(s.ctx, s.addr, &s.r.cmd, s.done); err != nil {
+		if err := p.c.rc.InvokeAsync(s.ctx, s.addr, &s.r.cmd, s.onResp); err != nil {
 			p.c.faults.update(s.mq.BrokerName, time.Since(s.start), true)
 			s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
 			if errors.Is(err, remoting.ErrClientClosed) {
@@ -436,11 +516,12 @@ func (s *asyncSend) done(resp *remoting.Command, err error) {
 }
 
 func (s *asyncSend) finish(res *SendResult, err error) {
+	p, cb := s.p, s.cb
 	s.cancel()
-	s.p.putReq(s.r)
-	s.r = nil
-	defer s.p.inflight.Done()
-	s.cb(res, err)
+	p.putReq(s.r)
+	p.putAsync(s)
+	defer p.inflight.Done()
+	cb(res, err)
 }
 
 // SendOneway sends msg without waiting for the broker's answer: it returns
@@ -453,7 +534,7 @@ func (p *Producer) SendOneway(ctx context.Context, msg *message.Message) error {
 		return err
 	}
 	defer p.putReq(r)
-	ctx, cancel := p.c.withTimeout(ctx, p.cfg.SendTimeout)
+	ctx, cancel := p.deadline.with(ctx)
 	defer cancel()
 	var a attempt
 	for len(a.errs) < p.cfg.MaxAttempts {
@@ -552,17 +633,10 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 		return nil, fmt.Errorf("%w: batch of %d bytes exceeds the limit of %d", ErrInvalidMessage, len(body), p.cfg.MaxMessageSize)
 	}
 	k := &v2Keys
-	ext := r.ext
-	ext[k.group] = p.group
-	ext[k.topic] = topic
-	ext[k.defTopic] = p.cfg.CreateTopicKey
-	ext[k.defQueues] = strconv.Itoa(p.cfg.DefaultTopicQueueNums)
+	ext := p.setHeader(r, k, topic, nil)
 	ext[k.sysFlag] = "0"
-	ext[k.born] = strconv.FormatInt(time.Now().UnixMilli(), 10)
 	ext[k.flag] = "0"
 	ext[k.props] = ""
-	ext[k.reconsume] = "0"
-	ext[k.unitMode] = "false"
 	ext[k.batch] = "true"
 	r.topic = topic
 	r.msg = msgs[0]
