@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/saturnmq/saturn/message"
@@ -132,32 +129,103 @@ func (s *Store) putBuf(b *[]byte) {
 // as upstream. In SyncFlush Put returns after the message is synced, unless
 // its WAIT property is "false". The error is nil exactly when the status is
 // PutOK; with FlushDiskTimeout the message is stored but not known to be
-// synced.
+// synced (also when ctx ends first).
 func (s *Store) Put(ctx context.Context, m *message.Ext) (PutResult, error) {
-	return s.put(ctx, []*message.Ext{m})
+	return s.putWait(ctx, []*message.Ext{m})
 }
 
 // PutBatch appends messages of one topic and queue under one lock, with
 // consecutive queue offsets. It stores all or none of them.
 func (s *Store) PutBatch(ctx context.Context, ms []*message.Ext) (PutResult, error) {
+	if err := checkBatch(ms); err != nil {
+		return PutResult{Status: MessageIllegal}, err
+	}
+	return s.putWait(ctx, ms)
+}
+
+// PutAsync appends one message like Put without waiting for its sync: done
+// is called exactly once with what Put would return. It is called before
+// PutAsync returns when the outcome is known at once (a refusal, AsyncFlush,
+// WAIT=false); otherwise later, from a store goroutine, once the group
+// commit covering the message has synced it, or with FlushDiskTimeout after
+// SyncFlushTimeout or when the store closes first. Callbacks of one store
+// run one after the other: done must be quick and must not block (it may
+// append, but not call Close or TruncateTo).
+func (s *Store) PutAsync(m *message.Ext, done func(PutResult, error)) {
+	s.putAsync([]*message.Ext{m}, done)
+}
+
+// PutBatchAsync is PutBatch with the completion of PutAsync.
+func (s *Store) PutBatchAsync(ms []*message.Ext, done func(PutResult, error)) {
+	if err := checkBatch(ms); err != nil {
+		done(PutResult{Status: MessageIllegal}, err)
+		return
+	}
+	s.putAsync(ms, done)
+}
+
+func checkBatch(ms []*message.Ext) error {
 	if len(ms) == 0 {
-		return PutResult{Status: MessageIllegal}, fmt.Errorf("%w: empty batch", ErrMessageIllegal)
+		return fmt.Errorf("%w: empty batch", ErrMessageIllegal)
 	}
 	for _, m := range ms[1:] {
 		if m.Topic != ms[0].Topic || m.QueueID != ms[0].QueueID {
-			return PutResult{Status: MessageIllegal}, fmt.Errorf("%w: batch mixes queues", ErrMessageIllegal)
+			return fmt.Errorf("%w: batch mixes queues", ErrMessageIllegal)
 		}
 	}
-	return s.put(ctx, ms)
+	return nil
 }
 
-func (s *Store) put(ctx context.Context, ms []*message.Ext) (PutResult, error) {
-	if s.cfg.FlushMode == SyncFlush {
-		s.gc.inflight.Add(1)
-		defer s.gc.inflight.Add(-1)
+func (s *Store) putAsync(ms []*message.Ext, done func(PutResult, error)) {
+	if s.cfg.FlushMode != SyncFlush {
+		res, err, _ := s.submit(ms, nil)
+		done(res, err)
+		return
 	}
+	// Counted in flight until done has run, for the group-commit settle.
+	s.gc.inflight.Add(1)
+	res, err, waiting := s.submit(ms, &syncWaiter{done: done, tracked: true})
+	if !waiting {
+		s.gc.inflight.Add(-1)
+		done(res, err)
+	}
+}
+
+// putWait is Put and PutBatch: the asynchronous put, waited for.
+func (s *Store) putWait(ctx context.Context, ms []*message.Ext) (PutResult, error) {
+	if s.cfg.FlushMode != SyncFlush {
+		res, err, _ := s.submit(ms, nil)
+		return res, err
+	}
+	// In flight until the caller returns, not only until the callback ran:
+	// a waking writer about to append again should still join the next
+	// round.
+	s.gc.inflight.Add(1)
+	defer s.gc.inflight.Add(-1)
+	w := s.getWaitChan()
+	res, err, waiting := s.submit(ms, &syncWaiter{done: w.fn})
+	if !waiting {
+		s.waitChans.Put(w)
+		return res, err
+	}
+	select {
+	case o := <-w.ch:
+		s.waitChans.Put(w)
+		return o.res, o.err
+	case <-ctx.Done():
+		// w is not reused: the callback will still send on it.
+		res.Status = FlushDiskTimeout
+		return res, fmt.Errorf("%w: %w", ErrFlushDiskTimeout, ctx.Err())
+	}
+}
+
+// submit encodes and appends ms. With a non-nil w in SyncFlush, when the
+// append must wait for its sync, it registers w and reports waiting: w's
+// callback then receives the final outcome. Otherwise the returned outcome
+// is final.
+func (s *Store) submit(ms []*message.Ext, w *syncWaiter) (PutResult, error, bool) {
 	if err := s.available(); err != nil {
-		return PutResult{Status: statusOf(err)}, err
+		return PutResult{Status: statusOf(err)}, err, false
 	}
 	bp := s.getBuf()
 	defer s.putBuf(bp)
@@ -168,7 +236,7 @@ func (s *Store) put(ctx context.Context, ms []*message.Ext) (PutResult, error) {
 		var err error
 		if buf, err = s.encode(buf, m); err != nil {
 			*bp = buf[:0]
-			return PutResult{Status: statusOf(err)}, err
+			return PutResult{Status: statusOf(err)}, err, false
 		}
 		recEnds = append(recEnds, len(buf))
 	}
@@ -178,16 +246,22 @@ func (s *Store) put(ctx context.Context, ms []*message.Ext) (PutResult, error) {
 	if len(ms) > 1 {
 		res.Offsets = make([]int64, len(ms))
 	}
-	end, err := s.appendLocked(ms, buf, recEnds, &res)
+	if w != nil && !(s.cfg.FlushMode == SyncFlush && waitStore(ms[0])) {
+		w = nil
+	}
+	if w != nil {
+		w.deadline = time.Now().Add(s.cfg.SyncFlushTimeout).UnixNano()
+	}
+	_, err := s.appendLocked(ms, buf, recEnds, &res, w)
 	if err != nil {
 		res.Status = statusOf(err)
-		return res, err
-	}
-	if len(ms) == 1 {
-		res.Offsets = []int64{res.CommitLogOffset}
+		return res, err, false
 	}
 	s.appended.Add(int64(len(ms)))
 	if s.cl.staged {
+		if w != nil {
+			s.gc.unsynced.Add(1)
+		}
 		select {
 		case s.gc.kick <- struct{}{}:
 		default:
@@ -195,14 +269,7 @@ func (s *Store) put(ctx context.Context, ms []*message.Ext) (PutResult, error) {
 	} else {
 		s.kickDispatcher()
 	}
-	if s.cfg.FlushMode == SyncFlush && waitStore(ms[0]) {
-		s.gc.unsynced.Add(1)
-		if err := s.waitFlushed(ctx, end); err != nil {
-			res.Status = FlushDiskTimeout
-			return res, err
-		}
-	}
-	return res, nil
+	return res, nil, w != nil
 }
 
 // waitStore reports whether a SyncFlush append of m waits for its sync:
@@ -218,7 +285,11 @@ func waitStore(m *message.Ext) bool {
 // appendLocked copies the encoded records into the log under putMu,
 // assigning offsets and the store timestamp, and publishes them. It
 // returns the log position after the last record.
-func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *PutResult) (int64, error) {
+//
+// With a non-nil w (staged mode only) it registers w to complete when the
+// records are synced. Registering under putMu keeps the waiter queue in
+// log order, which the flusher relies on.
+func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *PutResult, w *syncWaiter) (int64, error) {
 	s.putMu.Lock()
 	nowT := s.cfg.Now()
 	s.lockedSince.Store(nowT.UnixNano())
@@ -279,8 +350,15 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	s.queueTable[key] = qoff
 	res.StoreTimestamp = now
 	cl.reservePos = pos
+	if len(ms) == 1 {
+		res.Offsets = []int64{res.CommitLogOffset}
+	}
 	if cl.staged {
 		// The group-commit flusher writes, syncs and publishes.
+		if w != nil {
+			w.end, w.res = pos, *res
+			s.gc.enqueue(w)
+		}
 		return pos, nil
 	}
 	// Publish: every byte below pos is now a complete record.
@@ -317,130 +395,4 @@ func (s *Store) refreshQueueTable() error {
 	clear(s.queueTable)
 	s.tableStale = false
 	return nil
-}
-
-// groupCommit lets SyncFlush appends share syncs: an appender asks for a
-// round and waits for one that started after its bytes were published.
-type groupCommit struct {
-	mu   sync.Mutex
-	cur  *flushRound
-	kick chan struct{}
-	// inflight counts SyncFlush appends in progress, unsynced those that
-	// appended since the last round started and wait for a sync. A round
-	// starts when they are equal (or after a bounded wait): appends still
-	// on their way then share it.
-	inflight atomic.Int64
-	unsynced atomic.Int64
-}
-
-// maxGroupCommitSettle bounds how long a round waits for appends in
-// progress to join it; the wait is also at most the last sync's duration.
-// Appends that are alone never wait.
-const maxGroupCommitSettle = 500 * time.Microsecond
-
-type flushRound struct {
-	done chan struct{}
-	err  error
-}
-
-func (g *groupCommit) init() {
-	g.cur = &flushRound{done: make(chan struct{})}
-	g.kick = make(chan struct{}, 1)
-}
-
-func (g *groupCommit) round() *flushRound {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.cur
-}
-
-// complete ends the current round with err and starts the next.
-func (g *groupCommit) complete(err error) {
-	g.mu.Lock()
-	r := g.cur
-	g.cur = &flushRound{done: make(chan struct{})}
-	g.mu.Unlock()
-	r.err = err
-	close(r.done)
-}
-
-func (s *Store) waitFlushed(ctx context.Context, end int64) error {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for {
-		if s.cl.flushedPos.Load() >= end {
-			return nil
-		}
-		r := s.gc.round()
-		// The round r may have taken its target before our bytes were
-		// published; then we loop and wait for the next one.
-		if s.cl.flushedPos.Load() >= end {
-			return nil
-		}
-		select {
-		case s.gc.kick <- struct{}{}:
-		default:
-		}
-		if timer == nil {
-			timer = time.NewTimer(s.cfg.SyncFlushTimeout)
-		}
-		select {
-		case <-r.done:
-			if r.err != nil && s.cl.flushedPos.Load() < end {
-				return fmt.Errorf("%w: %w", ErrFlushDiskTimeout, r.err)
-			}
-		case <-timer.C:
-			return fmt.Errorf("%w: not synced within %v", ErrFlushDiskTimeout, s.cfg.SyncFlushTimeout)
-		case <-ctx.Done():
-			return fmt.Errorf("%w: %w", ErrFlushDiskTimeout, ctx.Err())
-		case <-s.stop:
-			// Close flushes once more and completes the round.
-			select {
-			case <-r.done:
-			case <-timer.C:
-			}
-			if s.cl.flushedPos.Load() >= end {
-				return nil
-			}
-			return fmt.Errorf("%w: store closed", ErrFlushDiskTimeout)
-		}
-	}
-}
-
-// groupCommitLoop is the SyncFlush flusher: each kick starts a round that
-// syncs everything published so far and wakes its waiters.
-func (s *Store) groupCommitLoop() {
-	// Appends with WAIT=false do not kick; a slow tick still syncs them.
-	t := time.NewTicker(s.cfg.FlushInterval)
-	defer t.Stop()
-	var lastSync time.Duration
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-s.gc.kick:
-		case <-t.C:
-		}
-		// Let appends that are under way join this round: a sync costs
-		// far less per message for fifty messages than for one.
-		settle := min(lastSync, maxGroupCommitSettle)
-		for t0 := time.Now(); s.gc.unsynced.Load() < s.gc.inflight.Load() && time.Since(t0) < settle; {
-			runtime.Gosched()
-		}
-		s.gc.unsynced.Store(0)
-		t0 := time.Now()
-		published, err := s.cl.flush()
-		lastSync = time.Since(t0)
-		if err != nil {
-			err = s.fail(fmt.Errorf("store: sync commit log: %w", err))
-		}
-		if published {
-			s.kickDispatcher()
-		}
-		s.gc.complete(err)
-	}
 }

@@ -102,6 +102,9 @@ func (s *Store) TruncateTo(physOffset int64) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	// Appends dropped here are answered once the locks are released
+	// (deferred first, so run last).
+	defer s.completeAll(errTruncated)
 	cl := s.cl
 	// A flush in progress must not publish a flushed offset past the cut.
 	cl.flushMu.Lock()

@@ -78,6 +78,8 @@ type Store struct {
 	wg       sync.WaitGroup
 	bufPool  sync.Pool // encode buffers of Put
 	getPool  sync.Pool // released GetResult buffers
+	// waitChans are the pooled *waitChan of blocking SyncFlush puts.
+	waitChans sync.Pool
 }
 
 type queueKey struct {
@@ -238,6 +240,11 @@ func (s *Store) start() {
 		s.wg.Add(1)
 		go s.warmLoop()
 	}
+	if s.cfg.FlushMode == SyncFlush {
+		s.wg.Add(2)
+		go s.completeLoop()
+		go s.expireLoop()
+	}
 	s.wg.Add(4)
 	go s.dispatchLoop()
 	go s.flushLoop()
@@ -261,7 +268,9 @@ func (s *Store) Close() error {
 	if _, err := s.cl.flush(); err != nil {
 		errs = append(errs, err)
 	}
-	s.gc.complete(nil)
+	// Waiters the flusher did not complete: their bytes are synced now,
+	// unless the flush failed.
+	s.completeAll(errStoreClosed)
 	if err := s.dispatchAvailable(false); err != nil {
 		errs = append(errs, err)
 	}
