@@ -41,6 +41,11 @@ type Broker struct {
 	nsClient  *remoting.Client
 	registrar *registrar
 
+	// asyncSends: SYNC_FLUSH sends are answered from the store's
+	// completion callback (see storeSend); sends counts them.
+	asyncSends bool
+	sends      pendingSends
+
 	holds *pullHolds
 	wake  *taskQueue // re-executes woken pulls
 	stats stats
@@ -111,6 +116,8 @@ func New(cfg Config, logger *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("open message store: %w", err)
 	}
 	b.store = st
+	b.asyncSends = cfg.FlushDiskType == SyncFlush
+	b.sends.limit = int64(cfg.MaxPendingSyncSends)
 	b.clients = clients.NewManager(clients.ManagerConfig{ChannelExpiry: cfg.ChannelExpiredTimeout}, b.logger.With("component", "clients"))
 	b.server = remoting.NewServer(remoting.ServerConfig{
 		Addr:         net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.ListenPort)),
@@ -272,6 +279,11 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 	var errs []error
 	if b.serving.Load() {
 		b.registrar.unregister(ctx)
+		// Sends answered later are not waited for by the server's
+		// Shutdown: answer them first, while their connections are open.
+		if err := b.sends.drain(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("drain sends: %w", err))
+		}
 		if err := b.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop remoting server: %w", err))
 		}

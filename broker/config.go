@@ -150,6 +150,12 @@ type Config struct {
 	// waiting for a handler; beyond it sends are answered SYSTEM_BUSY.
 	// Default 10000.
 	SendQueueCapacity int
+	// MaxPendingSyncSends bounds the SYNC_FLUSH sends whose handler has
+	// returned and that wait for their sync to be answered (each holds its
+	// message until then). Beyond it a send waits for its sync in its send
+	// worker, so that the send queue and then SYSTEM_BUSY push back.
+	// Default 10000. Not a broker.conf key.
+	MaxPendingSyncSends int
 	// PullWorkers (pullMessageThreadPoolNums) is the number of pull handlers.
 	// Default 16+2×CPUs.
 	PullWorkers int
@@ -220,6 +226,7 @@ func DefaultConfig() Config {
 		ServerChannelMaxIdleTime:      120 * time.Second,
 		SendWorkers:                   max(32, 8*cpus),
 		SendQueueCapacity:             10000,
+		MaxPendingSyncSends:           10000,
 		PullWorkers:                   16 + 2*cpus,
 		PullQueueCapacity:             100000,
 	}

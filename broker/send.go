@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/saturnmq/saturn/broker/meta"
 	"github.com/saturnmq/saturn/message"
@@ -230,17 +232,102 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		Body:           req.Body,
 		RawProperties:  props,
 	}
-	res, err := b.store.Put(ctx, msg)
-	resp, stored := b.putResponse(req, res.Status, err)
-	if !stored {
+	return b.storeSend(ctx, conn, req, []*message.Ext{msg}, false, func(resp *remoting.Command, res store.PutResult) {
+		resp.ExtFields["msgId"] = message.OffsetMsgID(b.storeHost, res.CommitLogOffset)
+		resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
+		resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
+		resp.ExtFields["transactionId"] = uniq
+	})
+}
+
+// storeSend stores msgs (a batch of one queue when batch) and answers req;
+// fill adds the message ids and offsets to the response of a stored send.
+//
+// In SYNC_FLUSH the answer waits for the group commit that syncs the
+// messages. The handler does not wait for it: it returns nil, and the
+// store's completion callback writes the response. So the number of sends
+// one sync covers is not capped by the number of send workers. Sends beyond
+// maxPendingSyncSends (and sends while Shutdown drains) wait in the worker
+// instead, which bounds the memory pending sends hold: when all workers
+// wait, the send queue fills and further sends are answered SYSTEM_BUSY.
+func (b *Broker) storeSend(ctx context.Context, conn *remoting.Conn, req *remoting.Command, msgs []*message.Ext, batch bool, fill func(*remoting.Command, store.PutResult)) *remoting.Command {
+	answer := func(res store.PutResult, err error) *remoting.Command {
+		resp, stored := b.putResponse(req, res.Status, err)
+		if stored {
+			b.stats.put.Add(int64(len(msgs)))
+			fill(resp, res)
+		}
 		return resp
 	}
-	b.stats.put.Add(1)
-	resp.ExtFields["msgId"] = message.OffsetMsgID(b.storeHost, res.CommitLogOffset)
-	resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
-	resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
-	resp.ExtFields["transactionId"] = uniq
-	return resp
+	if !b.asyncSends || !b.sends.acquire() {
+		var res store.PutResult
+		var err error
+		if batch {
+			res, err = b.store.PutBatch(ctx, msgs)
+		} else {
+			res, err = b.store.Put(ctx, msgs[0])
+		}
+		return answer(res, err)
+	}
+	done := func(res store.PutResult, err error) {
+		resp := answer(res, err)
+		if !req.IsOneway() {
+			// An error means the connection is gone; its client
+			// treats the send as failed, as it would without an answer.
+			_ = conn.WriteResponse(resp)
+		}
+		b.sends.release()
+	}
+	if batch {
+		b.store.PutBatchAsync(msgs, done)
+	} else {
+		b.store.PutAsync(msgs[0], done)
+	}
+	return nil
+}
+
+// pendingSends counts the sends answered from store callbacks: it bounds
+// them and lets Shutdown wait for them, since the remoting server's
+// Shutdown does not wait for handlers that answer later.
+type pendingSends struct {
+	n        atomic.Int64
+	limit    int64
+	draining atomic.Bool
+}
+
+// acquire reserves a pending send; false means the send must be answered
+// synchronously (over the limit, or draining).
+func (p *pendingSends) acquire() bool {
+	// Invariant with drain: the count is raised before draining is read
+	// and draining is set before the count is read, so drain never misses
+	// a send that went asynchronous.
+	if p.n.Add(1) > p.limit || p.draining.Load() {
+		p.n.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (p *pendingSends) release() { p.n.Add(-1) }
+
+// drain makes later sends synchronous and waits until no send is pending
+// or ctx ends. The store answers every pending send within its
+// SyncFlushTimeout, so this is bounded.
+func (p *pendingSends) drain(ctx context.Context) error {
+	p.draining.Store(true)
+	if p.n.Load() == 0 {
+		return nil
+	}
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for p.n.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d sends still wait for their sync: %w", p.n.Load(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // retryTarget handles a client's own send to a retry topic (the Java

@@ -9,6 +9,7 @@ import (
 	"github.com/saturnmq/saturn/broker/meta"
 	"github.com/saturnmq/saturn/message"
 	"github.com/saturnmq/saturn/remoting"
+	"github.com/saturnmq/saturn/store"
 )
 
 // sendBatch stores the messages of a SEND_BATCH_MESSAGE body in one queue
@@ -74,26 +75,21 @@ func (b *Broker) sendBatch(ctx context.Context, conn *remoting.Conn, req *remoti
 			RawProperties:  props,
 		}
 	}
-	res, err := b.store.PutBatch(ctx, msgs)
-	resp, stored := b.putResponse(req, res.Status, err)
-	if !stored {
-		return resp
-	}
-	b.stats.put.Add(int64(len(msgs)))
-	var ids strings.Builder
-	ids.Grow(len(msgs) * 33)
-	for i, off := range res.Offsets {
-		if i > 0 {
-			ids.WriteByte(',')
-		}
-		ids.WriteString(message.OffsetMsgID(b.storeHost, off))
-	}
-	resp.ExtFields["msgId"] = ids.String()
-	resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
-	resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
 	uniq, _ := message.FindProperty(h.properties, message.PropertyUniqClientMessageIDKeyIdx)
-	resp.ExtFields["transactionId"] = uniq
-	return resp
+	return b.storeSend(ctx, conn, req, msgs, true, func(resp *remoting.Command, res store.PutResult) {
+		var ids strings.Builder
+		ids.Grow(len(msgs) * 33)
+		for i, off := range res.Offsets {
+			if i > 0 {
+				ids.WriteByte(',')
+			}
+			ids.WriteString(message.OffsetMsgID(b.storeHost, off))
+		}
+		resp.ExtFields["msgId"] = ids.String()
+		resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
+		resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
+		resp.ExtFields["transactionId"] = uniq
+	})
 }
 
 // batchPairs returns the batch header's properties followed by the broker's
