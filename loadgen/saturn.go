@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/saturnmq/saturn/client"
@@ -121,26 +122,56 @@ type saturnSender struct {
 	c     *client.Client
 	p     *client.Producer
 	topic string
+	sends sync.Pool // *saturnSend
+}
+
+// saturnSend is the per-send state of a saturnSender: the messages wrapping
+// the engine's bodies and the client callback, bound once. They are reused
+// once the client called back, when it no longer refers to them.
+type saturnSend struct {
+	s    *saturnSender
+	msgs []*message.Message
+	done func(error)
+	cb   func(*client.SendResult, error)
+}
+
+func (s *saturnSender) get(n int) *saturnSend {
+	st, ok := s.sends.Get().(*saturnSend)
+	if !ok {
+		st = &saturnSend{s: s}
+		st.cb = st.callback
+	}
+	for len(st.msgs) < n {
+		st.msgs = append(st.msgs, &message.Message{Topic: s.topic})
+	}
+	return st
+}
+
+func (st *saturnSend) callback(r *client.SendResult, err error) {
+	done := st.done
+	st.done = nil
+	st.s.sends.Put(st)
+	done(resultErr(r, err))
 }
 
 func (s *saturnSender) Send(ctx context.Context, bodies [][]byte, done func(error)) error {
-	if len(bodies) == 1 {
-		msg := &message.Message{Topic: s.topic, Body: bodies[0]}
-		return s.p.SendAsync(ctx, msg, func(r *client.SendResult, err error) {
-			done(resultErr(r, err))
-		})
-	}
-	// The client has no asynchronous batch send: each batch in flight
-	// gets a goroutine (one per batch, not per message).
-	msgs := make([]*message.Message, len(bodies))
+	st := s.get(len(bodies))
+	msgs := st.msgs[:len(bodies)]
 	for i, b := range bodies {
-		msgs[i] = &message.Message{Topic: s.topic, Body: b}
+		msgs[i].Body = b
 	}
-	go func() {
-		r, err := s.p.SendBatch(ctx, msgs)
-		done(resultErr(r, err))
-	}()
-	return nil
+	st.done = done
+	var err error
+	if len(msgs) == 1 {
+		err = s.p.SendAsync(ctx, msgs[0], st.cb)
+	} else {
+		err = s.p.SendBatchAsync(ctx, msgs, st.cb)
+	}
+	if err != nil {
+		st.done = nil
+		s.sends.Put(st)
+	}
+	return err
 }
 
 func resultErr(r *client.SendResult, err error) error {
