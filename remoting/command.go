@@ -60,6 +60,14 @@ type Command struct {
 	// Serialize is the header serialization the command arrived in, or is to
 	// be sent in. Responses mirror the serialization of their request.
 	Serialize SerializeType
+
+	// Written, when set on a response, is called once the connection no
+	// longer uses Body (its frame was written, or the response was
+	// refused), so the body's buffer can go back to a pool. It may not be
+	// called at all, e.g. when the connection closed with the frame still
+	// queued; the garbage collector then reclaims the buffer. Decoded
+	// commands never carry it; requests ignore it.
+	Written func()
 }
 
 // IsResponse reports whether the command is a response.

@@ -62,6 +62,7 @@ type Conn struct {
 type outFrame struct {
 	buf  *[]byte
 	body []byte
+	done func() // the response's Written, called once body was written
 }
 
 // zeroCopyMin is the body size from which a response body is written from
@@ -255,8 +256,12 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 	// reuse a request's body once the send returned.
 	encode := appendFrame
 	var body []byte
-	if flag&FlagResponse != 0 && len(cmd.Body) >= zeroCopyMin {
-		encode, body = appendFrameHead, cmd.Body
+	var done func()
+	if flag&FlagResponse != 0 {
+		done = cmd.Written
+		if len(cmd.Body) >= zeroCopyMin {
+			encode, body = appendFrameHead, cmd.Body
+		}
 	}
 	bp := c.pool.Get().(*[]byte)
 	b, err := encode((*bp)[:0], &cp, st)
@@ -266,19 +271,26 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 	}
 	if err != nil {
 		c.pool.Put(bp)
+		callDone(done)
 		return err
 	}
 	*bp = b
+	if body == nil {
+		// The body was copied into the frame.
+		callDone(done)
+		done = nil
+	}
 	c.wmu.Lock()
 	if c.drain || c.Err() != nil {
 		c.wmu.Unlock()
 		c.putBuf(bp)
+		callDone(done)
 		if c.Err() != nil {
 			return c.closedErr()
 		}
 		return fmt.Errorf("%w: %s is closing", ErrConnClosed, c)
 	}
-	c.queue = append(c.queue, outFrame{bp, body})
+	c.queue = append(c.queue, outFrame{bp, body, done})
 	first := len(c.queue) == 1
 	c.wmu.Unlock()
 	if first {
@@ -287,6 +299,13 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 		c.signalWriter()
 	}
 	return nil
+}
+
+// callDone calls a response's Written callback, if any.
+func callDone(done func()) {
+	if done != nil {
+		done()
+	}
 }
 
 // maxPooledBuf bounds the frame buffers kept for reuse, so one huge frame
@@ -338,6 +357,7 @@ func (c *Conn) writeLoop() {
 			_, err := w.WriteTo(c.nc)
 			for i, f := range batch {
 				c.putBuf(f.buf)
+				callDone(f.done)
 				batch[i] = outFrame{} // drop the body
 			}
 			clear(vec[:cap(vec)])

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -721,6 +722,43 @@ func TestEchoMixedSizes(t *testing.T) {
 				if err := <-errs; err != nil {
 					t.Error(err)
 				}
+			}
+		})
+	}
+}
+
+// TestResponseWrittenCallback checks that a response's Written callback runs
+// once its body is no longer used, for copied and uncopied bodies alike, and
+// that the client receives the body intact.
+func TestResponseWrittenCallback(t *testing.T) {
+	const code = 4242
+	for _, n := range []int{10, zeroCopyMin, 100 << 10} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			calls := make(chan struct{}, 2)
+			body := bytes.Repeat([]byte("z"), n)
+			s := startServer(t, ServerConfig{}, func(s *Server) {
+				s.Register(code, "default", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+					resp := NewResponse(req, ResponseSuccess, "")
+					resp.Body = body
+					resp.Written = func() { calls <- struct{}{} }
+					return resp
+				}))
+			})
+			c := newClient(t, ClientConfig{})
+			resp, err := c.InvokeSync(ctxT(t), s.addr, NewRequest(code, nil, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(resp.Body, body) {
+				t.Fatalf("got %d bytes, want %d", len(resp.Body), n)
+			}
+			select {
+			case <-calls:
+			case <-time.After(waitLimit):
+				t.Fatal("Written was not called")
+			}
+			if len(calls) != 0 {
+				t.Fatal("Written called more than once")
 			}
 		})
 	}
