@@ -124,9 +124,13 @@ func (b *Broker) processPull(conn *remoting.Conn, req *remoting.Command, allowSu
 	resp.ExtFields["maxOffset"] = strconv.FormatInt(res.MaxOffset, 10)
 	if code == remoting.ResponseSuccess {
 		resp.Body = res.Buffer // the stored records back to back, never re-encoded
+		// The connection writes the body from the store's buffer and hands
+		// it back for the next Get once written.
+		resp.Written = res.Release
 		b.stats.get.Add(int64(len(res.Messages)))
 		return resp
 	}
+	res.Release()
 	if code != remoting.ResponsePullNotFound || !allowSuspend || h.sysFlag&pullSuspend == 0 {
 		return resp
 	}
