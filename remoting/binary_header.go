@@ -59,7 +59,7 @@ func appendBinaryHeader(dst []byte, c *Command) ([]byte, error) {
 // bytes after the ext entries are errors. Zero-length remarks, keys and
 // values mean absent, as upstream decodes them. As in the JSON decoder, all
 // strings are substrings of one copy of the header.
-func decodeBinaryHeader(h []byte, c *Command) error {
+func decodeBinaryHeader(h []byte, c *Command, maps *extPool) error {
 	if len(h) < binaryFixedLength {
 		return frameErr(ErrBadLength, -1, "ROCKETMQ header of "+strconv.Itoa(len(h))+" bytes is shorter than its fixed 21 bytes")
 	}
@@ -107,7 +107,7 @@ func decodeBinaryHeader(h []byte, c *Command) error {
 	if n == 0 {
 		return nil // only empty entries: as absent as no entries
 	}
-	m := make(map[string]string, n)
+	m := maps.get(n)
 	for p := 0; p < len(ents); {
 		klen, vlen, next, _ := binaryEntry(ents, p, base)
 		if klen > 0 && vlen > 0 {

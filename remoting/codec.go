@@ -89,6 +89,11 @@ func appendFrameHead(dst []byte, c *Command, st SerializeType) ([]byte, error) {
 // Errors are *FrameError values wrapping ErrBadLength (short frame, header
 // length beyond the frame), ErrUnknownSerializeType or ErrBadHeader.
 func Decode(frame []byte) (*Command, error) {
+	return decodeFrame(frame, nil)
+}
+
+// decodeFrame is Decode taking the ExtFields map from maps.
+func decodeFrame(frame []byte, maps *extPool) (*Command, error) {
 	if len(frame) < 4 {
 		return nil, frameErr(ErrBadLength, -1, "frame of "+strconv.Itoa(len(frame))+" bytes is shorter than the 4-byte header-length word")
 	}
@@ -103,9 +108,9 @@ func Decode(frame []byte) (*Command, error) {
 	var err error
 	switch st {
 	case SerializeJSON:
-		err = decodeJSONHeader(header, c)
+		err = decodeJSONHeader(header, c, maps)
 	case SerializeRocketMQ:
-		err = decodeBinaryHeader(header, c)
+		err = decodeBinaryHeader(header, c, maps)
 	default:
 		return nil, frameErr(ErrUnknownSerializeType, -1, "serialize type byte is "+strconv.Itoa(int(st))+", want 0 (JSON) or 1 (ROCKETMQ)")
 	}

@@ -78,6 +78,7 @@ type connOptions struct {
 	idle         time.Duration // 0: never close for idleness
 	writeTimeout time.Duration // 0: no write deadline
 	readBuf      int
+	maps         *extPool // ExtFields maps of requests; nil: always fresh
 }
 
 // connOwner is the Server or Client a Conn belongs to.
@@ -360,7 +361,7 @@ func (c *Conn) writeLoop() {
 				callDone(f.done)
 				batch[i] = outFrame{} // drop the body
 			}
-			clear(vec[:cap(vec)])
+			clear(vec) // slots past len were cleared in earlier rounds
 			if err != nil {
 				if isTimeout(err) {
 					c.log.Warn("remoting: write timed out, closing connection", "conn", c.id,
@@ -407,7 +408,7 @@ func (c *Conn) readFrames() error {
 		if err != nil {
 			return c.readFailed(err)
 		}
-		cmd, err := Decode(frame)
+		cmd, err := decodeFrame(frame, c.opts.maps)
 		if err != nil {
 			return c.reject(err)
 		}

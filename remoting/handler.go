@@ -53,9 +53,10 @@ func notSupportedRemark(code int32) string {
 
 // task is one request waiting for a worker.
 type task struct {
-	conn *Conn
-	req  *Command
-	h    Handler
+	conn      *Conn
+	req       *Command
+	h         Handler
+	transient bool // req.ExtFields may be reused once a response was encoded
 }
 
 // workerGroup is a bounded pool: a fixed number of workers serving a queue of
@@ -104,27 +105,35 @@ func (g *workerGroup) offer(t task) bool {
 
 // serve runs one handler and writes its response unless the request is oneway.
 func serve(log *slog.Logger, t task) {
-	resp := callHandler(log, t)
-	if resp == nil || t.req.IsOneway() {
-		return
+	resp, panicked := callHandler(log, t)
+	if resp == nil {
+		return // the handler may have kept req to answer later
 	}
-	// The response always answers this request, whatever the handler put
-	// in Opaque and Flag.
-	if err := t.conn.send(resp, resp.Serialize, t.req.Opaque, resp.Flag|FlagResponse); err != nil {
-		log.Debug("remoting: response not sent", "conn", t.conn.id, "code", t.req.Code,
-			"opaque", t.req.Opaque, "err", err)
+	if !t.req.IsOneway() {
+		// The response always answers this request, whatever the handler
+		// put in Opaque and Flag.
+		if err := t.conn.send(resp, resp.Serialize, t.req.Opaque, resp.Flag|FlagResponse); err != nil {
+			log.Debug("remoting: response not sent", "conn", t.conn.id, "code", t.req.Code,
+				"opaque", t.req.Opaque, "err", err)
+		}
+	}
+	if t.transient && !panicked {
+		// The response is encoded (send copies the header), so nothing
+		// uses the request's map any more; see RegisterTransient.
+		t.conn.opts.maps.put(t.req.ExtFields)
 	}
 }
 
-func callHandler(log *slog.Logger, t task) (resp *Command) {
+func callHandler(log *slog.Logger, t task) (resp *Command, panicked bool) {
 	defer func() {
 		if p := recover(); p != nil {
+			panicked = true
 			log.Error("remoting: handler panicked", "conn", t.conn.id, "remote", t.conn.nc.RemoteAddr().String(),
 				"code", t.req.Code, "opaque", t.req.Opaque, "panic", p, "stack", string(debug.Stack()))
 			resp = NewResponse(t.req, ResponseSystemError, fmt.Sprintf("panic while serving request code %d: %v", t.req.Code, p))
 		}
 	}()
-	return t.h.ServeRemoting(t.conn.ctx, t.conn, t.req)
+	return t.h.ServeRemoting(t.conn.ctx, t.conn, t.req), false
 }
 
 // reply answers req on c with a generic response, unless req is oneway.

@@ -22,14 +22,15 @@ const maxJSONDepth = 512
 //
 // The header is copied into one string and every unescaped string of the
 // header is a substring of it: one allocation for all keys and values.
-func decodeJSONHeader(header []byte, c *Command) error {
-	d := jsonDecoder{s: string(header)}
+func decodeJSONHeader(header []byte, c *Command, maps *extPool) error {
+	d := jsonDecoder{s: string(header), maps: maps}
 	return d.header(c)
 }
 
 type jsonDecoder struct {
-	s   string
-	pos int
+	s    string
+	pos  int
+	maps *extPool // where the ExtFields map comes from
 }
 
 // extPair is a decoded extFields member, collected before the map is made so
@@ -275,7 +276,7 @@ func (d *jsonDecoder) extFields(c *Command) error {
 			break
 		}
 	}
-	m := make(map[string]string, len(pairs))
+	m := d.maps.get(len(pairs))
 	for _, p := range pairs {
 		if p.null {
 			delete(m, p.k)

@@ -87,8 +87,9 @@ func durationDefault(d, def time.Duration) time.Duration {
 
 // route is where requests of one code go.
 type route struct {
-	group *workerGroup
-	h     Handler
+	group     *workerGroup
+	h         Handler
+	transient bool // h does not keep req.ExtFields, see RegisterTransient
 }
 
 // Server accepts remoting connections and dispatches their requests, by
@@ -100,6 +101,7 @@ type Server struct {
 	cfg  ServerConfig
 	log  *slog.Logger
 	pool sync.Pool // *[]byte frame buffers of all connections
+	maps extPool   // ExtFields maps of requests, see RegisterTransient
 
 	ctx    context.Context // parent of every connection's context
 	cancel context.CancelFunc
@@ -179,6 +181,21 @@ func (s *Server) Register(code int32, group string, h Handler) {
 		s.groups[group] = g
 	}
 	s.routes[code] = route{group: g, h: h}
+}
+
+// RegisterTransient is Register for a handler that promises not to use
+// req.ExtFields, the map itself, once it returned a non-nil response (it may
+// keep the map's keys and values, and may keep req if it returns nil to
+// answer later). The server then reuses the map for a later request instead
+// of allocating one, after the response was encoded. Handlers that return
+// the request's map in their response are fine: it is encoded before reuse.
+func (s *Server) RegisterTransient(code int32, group string, h Handler) {
+	s.Register(code, group, h)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.routes[code]
+	r.transient = true
+	s.routes[code] = r
 }
 
 // OnConnClose registers f to be called once for every connection that
@@ -262,6 +279,7 @@ func (s *Server) connOptions() connOptions {
 		idle:         s.cfg.IdleTimeout,
 		writeTimeout: s.cfg.WriteTimeout,
 		readBuf:      s.cfg.ReadBufferSize,
+		maps:         &s.maps,
 	}
 }
 
@@ -287,7 +305,7 @@ func (s *Server) dispatch(c *Conn, req *Command) {
 	}
 	s.inflight.Add(1)
 	s.dmu.RUnlock()
-	if !r.group.offer(task{conn: c, req: req, h: r.h}) {
+	if !r.group.offer(task{conn: c, req: req, h: r.h, transient: r.transient}) {
 		s.inflight.Done()
 		s.log.Debug("remoting: handler group overloaded", "group", r.group.name, "conn", c.id, "code", req.Code)
 		reply(s.log, c, req, ResponseSystemBusy, RemarkOverload)

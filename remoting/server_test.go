@@ -763,3 +763,76 @@ func TestResponseWrittenCallback(t *testing.T) {
 		})
 	}
 }
+
+// TestTransientHandlersReuseMapsSafely mixes requests of a transient handler
+// (whose maps are reused) with those of a handler that keeps every map it
+// gets and one that keeps the request to answer later: the kept maps must
+// never change, and every answer must carry exactly its own request's fields.
+func TestTransientHandlersReuseMapsSafely(t *testing.T) {
+	const codeTransient, codeKeep, codeLater = 4300, 4301, 4302
+	var mu sync.Mutex
+	var kept []map[string]string
+	var later []*Command
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.RegisterTransient(codeTransient, "default", echo)
+		s.Register(codeKeep, "default", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+			mu.Lock()
+			kept = append(kept, req.ExtFields)
+			mu.Unlock()
+			return NewResponse(req, ResponseSuccess, "")
+		}))
+		s.RegisterTransient(codeLater, "default", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+			mu.Lock()
+			later = append(later, req)
+			mu.Unlock()
+			return nil
+		}))
+	})
+	for k, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		t.Run(st.String(), func(t *testing.T) {
+			c := newClient(t, ClientConfig{Serialize: st})
+			// Oneway frames still queued when the client closes are dropped:
+			// wait for them before the subtest ends.
+			defer waitFor(t, "held requests", func() bool { mu.Lock(); defer mu.Unlock(); return len(later) == 50*(k+1) })
+			for i := range 50 {
+				id := strconv.Itoa(i)
+				ext := map[string]string{"i": id}
+				if i%3 == 0 {
+					ext["extra"+id] = "x"
+				}
+				resp, err := c.InvokeSync(ctxT(t), s.addr, NewRequest(codeTransient, ext, nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(resp.ExtFields) != len(ext) || resp.ExtFields["i"] != id {
+					t.Fatalf("request %d answered with %v", i, resp.ExtFields)
+				}
+				if _, err := c.InvokeSync(ctxT(t), s.addr, NewRequest(codeKeep, map[string]string{"keep": id}, nil)); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.InvokeOneway(ctxT(t), s.addr, NewRequest(codeLater, map[string]string{"later": id}, nil)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, m := range kept {
+		if len(m) != 1 || m["keep"] != strconv.Itoa(i%50) {
+			t.Fatalf("kept map %d changed: %v", i, m)
+		}
+	}
+	seen := map[string]int{} // held requests run in any order
+	for _, req := range later {
+		if len(req.ExtFields) != 1 {
+			t.Fatalf("held request changed: %v", req.ExtFields)
+		}
+		seen[req.ExtFields["later"]]++
+	}
+	for i := range 50 {
+		if n := seen[strconv.Itoa(i)]; n != 2 {
+			t.Fatalf("held requests with later=%d: %d, want 2 (%v)", i, n, seen)
+		}
+	}
+}
