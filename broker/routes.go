@@ -44,20 +44,24 @@ func (b *Broker) routes() {
 			return f(ctx, c, req)
 		})
 	}
+	// The hot paths are registered transient: their handlers copy what they
+	// need out of req.ExtFields (strings), never keep the map once they
+	// returned a response, and return nil when they keep req to answer
+	// later (async sends, held pulls), so the server may reuse the map.
 	for _, code := range []int32{remoting.RequestSendMessage, remoting.RequestSendMessageV2, remoting.RequestSendBatchMessage} {
-		s.Register(code, groupSend, h(b.handleSend))
+		s.RegisterTransient(code, groupSend, h(b.handleSend))
 	}
 	s.Register(remoting.RequestConsumerSendMsgBack, groupSend, h(b.handleSendMsgBack))
 	for _, code := range []int32{remoting.RequestPullMessage, remoting.RequestLitePullMessage} {
-		s.Register(code, groupPull, h(b.handlePull))
+		s.RegisterTransient(code, groupPull, h(b.handlePull))
 	}
 
 	s.Register(remoting.RequestHeartBeat, groupHeartbeat, h(b.handleHeartbeat))
 	s.Register(remoting.RequestUnregisterClient, groupHeartbeat, h(b.handleUnregisterClient))
 
 	s.Register(remoting.RequestGetConsumerListByGroup, groupConsumer, h(b.handleGetConsumerList))
-	s.Register(remoting.RequestQueryConsumerOffset, groupConsumer, h(b.handleQueryConsumerOffset))
-	s.Register(remoting.RequestUpdateConsumerOffset, groupConsumer, h(b.handleUpdateConsumerOffset))
+	s.RegisterTransient(remoting.RequestQueryConsumerOffset, groupConsumer, h(b.handleQueryConsumerOffset))
+	s.RegisterTransient(remoting.RequestUpdateConsumerOffset, groupConsumer, h(b.handleUpdateConsumerOffset))
 	s.Register(remoting.RequestGetMaxOffset, groupConsumer, h(b.handleGetMaxOffset))
 	s.Register(remoting.RequestGetMinOffset, groupConsumer, h(b.handleGetMinOffset))
 	s.Register(remoting.RequestSearchOffsetByTimestamp, groupConsumer, h(b.handleSearchOffset))
