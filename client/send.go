@@ -48,14 +48,16 @@ var retryableSendCodes = map[int32]bool{
 // request is queued on the connection, so after the call returns (or its
 // callback ran) nothing refers to these buffers any more.
 type sendReq struct {
-	ext   map[string]string
-	keys  *sendKeys // the names ext holds; nil when ext is empty
-	props []byte
-	body  []byte // compressed body or batch body
-	cmd   remoting.Command
-	msgID string
-	topic string
-	msg   *message.Message // what the selector sees
+	ext  map[string]string
+	keys *sendKeys // the names ext holds; nil when ext is empty
+	// retryHdr says ext holds the reconsume counters of a retry send.
+	retryHdr bool
+	props    []byte
+	body     []byte // compressed body or batch body
+	cmd      remoting.Command
+	msgID    string
+	topic    string
+	msg      *message.Message // what the selector sees
 }
 
 // sendOpts are the extras of sends a consumer makes to a retry topic.
@@ -174,27 +176,34 @@ func (p *Producer) prepare(msg *message.Message, o *sendOpts) (*sendReq, error) 
 
 // setHeader fills the header fields every send request has and returns
 // r's header map, for the caller to add sysFlag, flag, properties and batch.
-// Invariant: a request's map holds exactly the names of one key set, the
-// same every time that set is used (queueId is set before each attempt),
-// so a pooled map is cleared only when it held another set.
+// Invariant: a request's map holds exactly the names of one key set (queueId
+// is set before each attempt), and the fields that are the same for every
+// send of the producer (group, template topic and queue count, unitMode)
+// are set when the map takes that key set and never change after: requests
+// are pooled per producer. Only the fields of retry sends are removed again.
 func (p *Producer) setHeader(r *sendReq, k *sendKeys, topic string, o *sendOpts) map[string]string {
 	ext := r.ext
 	if r.keys != k {
 		clear(ext)
 		r.keys = k
+		r.retryHdr = false
+		ext[k.group] = p.group
+		ext[k.defTopic] = p.cfg.CreateTopicKey
+		ext[k.defQueues] = p.defQueues
+		ext[k.unitMode] = "false"
+		ext[k.reconsume] = "0"
 	}
-	ext[k.group] = p.group
 	ext[k.topic] = topic
-	ext[k.defTopic] = p.cfg.CreateTopicKey
-	ext[k.defQueues] = p.defQueues
 	ext[k.born] = p.bornStamp()
-	ext[k.unitMode] = "false"
-	if o != nil {
+	switch {
+	case o != nil:
 		ext[k.reconsume] = strconv.Itoa(int(o.reconsumeTimes))
 		ext[k.maxReconsume] = strconv.Itoa(int(o.maxReconsumeTimes))
-	} else {
+		r.retryHdr = true
+	case r.retryHdr:
 		ext[k.reconsume] = "0"
 		delete(ext, k.maxReconsume)
+		r.retryHdr = false
 	}
 	return ext
 }
