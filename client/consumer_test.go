@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -546,5 +547,81 @@ func TestPushConsumerConfigErrors(t *testing.T) {
 	pc, _ := NewPushConsumer(env.c, PushConsumerConfig{Group: "g"}, h)
 	if err := pc.Start(testCtx(t)); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("start without subscription: %v", err)
+	}
+}
+
+// recordingHandler keeps the log records it gets.
+type recordingHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r)
+	return nil
+}
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+// count returns how many records of level mention substr.
+func (h *recordingHandler) count(level slog.Level, substr string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, r := range h.records {
+		if r.Level == level && strings.Contains(r.Message, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+// A retry topic without a route at start is normal (brokers create it on
+// the heartbeat); only one that stays missing is worth a warning, once.
+func TestRetryTopicRouteWarning(t *testing.T) {
+	tests := []struct {
+		name      string
+		heartbeat time.Duration // the grace is at least twice this
+		appears   bool          // the route is published right after Start
+	}{
+		{"appears after start", time.Hour, true},
+		{"never appears", 50 * time.Millisecond, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs := &recordingHandler{}
+			env := newTestEnv(t, 1, func(c *Config) {
+				c.Logger = slog.New(logs)
+				c.HeartbeatInterval = tt.heartbeat
+			})
+			b := env.brokers[0]
+			env.ns.setRoute("T", 1, PermRead|PermWrite, b)
+			pc := startConsumer(t, env.c, PushConsumerConfig{Group: "g"}, (&collector{}).handle, "T", "*")
+			if logs.count(slog.LevelDebug, "no route for the retry topic yet") == 0 {
+				t.Fatal("missing retry route at start not logged at debug level")
+			}
+			if tt.appears {
+				env.ns.setRoute(RetryTopic("g"), 1, PermRead|PermWrite, b)
+				waitFor(t, "retry queue assigned", func() bool { return len(pc.Assigned()) == 2 })
+				if n := logs.count(slog.LevelWarn, "retry topic"); n != 0 {
+					t.Fatalf("%d warnings about the retry topic", n)
+				}
+				return
+			}
+			waitFor(t, "warning about the missing retry route", func() bool {
+				return logs.count(slog.LevelWarn, "retry topic still has no route") > 0
+			})
+			// Further rebalances stay at debug level.
+			before := logs.count(slog.LevelDebug, "no route for the retry topic yet")
+			waitFor(t, "more rebalances", func() bool {
+				return logs.count(slog.LevelDebug, "no route for the retry topic yet") >= before+3
+			})
+			if n := logs.count(slog.LevelWarn, "retry topic still has no route"); n != 1 {
+				t.Fatalf("%d warnings, want 1", n)
+			}
+		})
 	}
 }

@@ -233,16 +233,21 @@ type PushConsumer struct {
 	started time.Time
 	queues  map[MessageQueue]*queueRunner
 
-	rbMu    sync.Mutex // serialises rebalances and offset resets
-	rbKick  chan struct{}
-	tasks   chan consumeTask
-	runCtx  context.Context // pulls, rebalances; cancelled first on Shutdown
-	stopRun context.CancelFunc
-	conCtx  context.Context // handlers; cancelled when Shutdown gives up
-	stopCon context.CancelFunc
-	loops   sync.WaitGroup // rebalance and persist loops, pull loops
-	workers sync.WaitGroup
-	delayed sync.WaitGroup // local re-consumption timers
+	rbMu sync.Mutex // serialises rebalances and offset resets
+	// retryMissingSince is when rebalancing first found the retry topic
+	// without a route (zero: it has one); retryWarned says that was
+	// warned about. Both guarded by rbMu.
+	retryMissingSince time.Time
+	retryWarned       bool
+	rbKick            chan struct{}
+	tasks             chan consumeTask
+	runCtx            context.Context // pulls, rebalances; cancelled first on Shutdown
+	stopRun           context.CancelFunc
+	conCtx            context.Context // handlers; cancelled when Shutdown gives up
+	stopCon           context.CancelFunc
+	loops             sync.WaitGroup // rebalance and persist loops, pull loops
+	workers           sync.WaitGroup
+	delayed           sync.WaitGroup // local re-consumption timers
 }
 
 // queueRunner is one owned queue: its process queue and pull loop.

@@ -29,6 +29,35 @@ func (pc *PushConsumer) rebalanceLoop() {
 	}
 }
 
+// retryRouteMissing logs that the retry topic has no route. Brokers create
+// a group's retry topic when its first heartbeat arrives, so a missing route
+// in the first moments is expected and logged at debug level; when it is
+// still missing after retryRouteGrace, something is wrong (auto-creation
+// refused, heartbeats failing) and it is a warning, given once until the
+// route shows up. Called with rbMu held.
+func (pc *PushConsumer) retryRouteMissing(topic string) {
+	now := time.Now()
+	if pc.retryMissingSince.IsZero() {
+		pc.retryMissingSince = now
+		pc.retryWarned = false
+	}
+	missing := now.Sub(pc.retryMissingSince)
+	if missing < pc.retryRouteGrace() || pc.retryWarned {
+		pc.log.Debug("client: no route for the retry topic yet", "topic", topic)
+		return
+	}
+	pc.retryWarned = true
+	pc.log.Warn("client: the retry topic still has no route; messages that fail to be consumed cannot be retried through the broker",
+		"topic", topic, "missingFor", missing.Round(time.Millisecond))
+}
+
+// retryRouteGrace is how long the retry topic may lack a route before it
+// is worth a warning: a few rebalances and two heartbeats (the first one
+// may have failed).
+func (pc *PushConsumer) retryRouteGrace() time.Duration {
+	return max(3*pc.cfg.RebalanceInterval, 2*pc.c.cfg.HeartbeatInterval)
+}
+
 // rebalance computes the consumer's share of every subscribed topic and
 // starts or stops queues to match it.
 func (pc *PushConsumer) rebalance(ctx context.Context) {
@@ -44,12 +73,14 @@ func (pc *PushConsumer) rebalance(ctx context.Context) {
 			switch {
 			case ctx.Err() != nil:
 			case strings.HasPrefix(topic, retryTopicPrefix) && errors.Is(err, ErrNoRoute):
-				// Brokers create retry topics on demand; not having one is normal.
-				pc.log.Debug("client: no route for the retry topic yet", "topic", topic)
+				pc.retryRouteMissing(topic)
 			default:
 				pc.log.Warn("client: rebalance skipped a topic", "topic", topic, "err", err)
 			}
 			continue
+		}
+		if strings.HasPrefix(topic, retryTopicPrefix) {
+			pc.retryMissingSince = time.Time{}
 		}
 		pc.apply(ctx, topic, sub, mine)
 	}
