@@ -43,8 +43,8 @@ type syncWaiter struct {
 	deadline int64 // UnixNano (monotonic clock base) after which it times out
 	res      PutResult
 	done     func(PutResult, error)
-	// tracked waiters leave gc.inflight when completed (PutAsync);
-	// blocking puts leave it themselves when they return.
+	// tracked waiters leave gc.inflight when taken for completion
+	// (PutAsync); blocking puts leave it themselves when they return.
 	tracked bool
 	why     error // set by the flusher: the cause if not synced
 }
@@ -79,6 +79,16 @@ func (g *groupCommit) takeWhile(keep func(*syncWaiter) bool) []*syncWaiter {
 	}
 	out := make([]*syncWaiter, n)
 	copy(out, g.waiters)
+	// Tracked waiters leave inflight when taken, not when their callback
+	// runs on the completion goroutine: the next round must not wait for
+	// callbacks of the last one.
+	tracked := 0
+	for _, w := range out {
+		if w.tracked {
+			tracked++
+		}
+	}
+	g.inflight.Add(int64(-tracked))
 	rest := copy(g.waiters, g.waiters[n:])
 	clear(g.waiters[rest:])
 	g.waiters = g.waiters[:rest]
@@ -93,9 +103,6 @@ func (s *Store) finish(w *syncWaiter, why error) {
 	if s.cl.flushedPos.Load() < w.end {
 		res.Status = FlushDiskTimeout
 		err = fmt.Errorf("%w: %w", ErrFlushDiskTimeout, why)
-	}
-	if w.tracked {
-		s.gc.inflight.Add(-1)
 	}
 	w.done(res, err)
 }
