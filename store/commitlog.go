@@ -111,7 +111,7 @@ func newCommitLog(cfg *Config) *commitLog {
 		fs:      cfg.FS,
 		dir:     filepath.Join(cfg.Dir, "commitlog"),
 		segSize: cfg.SegmentSize,
-		warm:    cfg.WarmSegments,
+		warm:    cfg.WarmSegments == WarmOn,
 		log:     cfg.Logger,
 
 		staged: cfg.FlushMode == SyncFlush,

@@ -33,6 +33,18 @@ func (m FlushMode) String() string {
 	return "FlushMode(" + strconv.Itoa(int(m)) + ")"
 }
 
+// WarmMode is the setting of Config.WarmSegments.
+type WarmMode int
+
+const (
+	// WarmDefault warms with SyncFlush and not with AsyncFlush.
+	WarmDefault WarmMode = iota
+	// WarmOn warms new segments.
+	WarmOn
+	// WarmOff does not.
+	WarmOff
+)
+
 // Config configures a Store. The zero value of every field but Dir selects
 // the default written in its comment.
 type Config struct {
@@ -84,12 +96,19 @@ type Config struct {
 	DiskFullRatio int
 	// CleanInterval is the period of the retention check. Default 10s.
 	CleanInterval time.Duration
-	// WarmSegments prepares each new segment in full in the background
-	// before appends reach it: with AsyncFlush its pages are populated in
-	// the mapping, with SyncFlush its blocks are written with zeros and
-	// synced (as upstream's warmMappedFile), which makes syncs cheaper but
-	// writes every segment twice. Default false.
-	WarmSegments bool
+	// WarmSegments says whether each new segment is prepared in full in
+	// the background before appends reach it: with AsyncFlush its pages
+	// are populated in the mapping, with SyncFlush its blocks are written
+	// with zeros and synced (as upstream's warmMappedFile), and in
+	// SyncFlush the first segment, which has no prepared predecessor, is
+	// zero-filled and synced WarmAhead bytes ahead of the write position.
+	// This writes every segment twice but makes each group commit much
+	// cheaper: a sync of blocks never written before must also journal
+	// their allocation (measured on ext4, 1 KiB SyncFlush appends: one
+	// writer 2.0k -> 5.9k msgs/s, 64 writers 39k -> 64k msgs/s). Default
+	// (WarmDefault): on with SyncFlush, off with AsyncFlush, where appends
+	// only dirty the page cache and WarmAhead already populates it.
+	WarmSegments WarmMode
 	// WarmAhead is how many bytes ahead of the write position a
 	// background goroutine keeps populated in the mapping
 	// (vfs.File.Populate), so that appends copy without page faults.
@@ -174,6 +193,12 @@ func (c Config) WithDefaults() Config {
 	}
 	setDef(&c.CleanInterval, DefaultCleanInterval)
 	setDef(&c.OSPageCacheBusyTimeout, DefaultOSPageCacheBusyTimeout)
+	if c.WarmSegments == WarmDefault {
+		c.WarmSegments = WarmOff
+		if c.FlushMode == SyncFlush {
+			c.WarmSegments = WarmOn
+		}
+	}
 	if c.WarmAhead == 0 {
 		c.WarmAhead = DefaultWarmAhead
 	}

@@ -15,9 +15,14 @@
 // populated, so appends take no page faults) and a flusher syncs the
 // written range every FlushInterval. In SyncFlush appends copy into a
 // staging buffer; the group-commit flusher writes it with one write(2),
-// syncs it and only then publishes it, and every append waiting for that
-// sync returns. Concurrent appends thus share syncs, and readers never see
-// a record that is not yet durable.
+// syncs it and only then publishes it, and completes every append waiting
+// for that sync. Concurrent appends thus share syncs, and readers never see
+// a record that is not yet durable. PutAsync and PutBatchAsync register a
+// callback instead of waiting, so that a caller (the broker's send handler)
+// need not hold a goroutine per message in flight; Put and PutBatch wait
+// for that callback. With WarmSegments (the SyncFlush default) segments are
+// zero-filled and synced ahead of the appends, which makes each sync
+// cheaper.
 //
 // Dispatch. One goroutine follows the commit log in order and writes the
 // consume queue entries (20 bytes: physical offset, size, tags code) and

@@ -159,7 +159,7 @@ func TestWarmSegments(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			cfg := testConfig(vfs.NewMemFS())
 			cfg.FlushMode = mode
-			cfg.WarmSegments = true
+			cfg.WarmSegments = WarmOn
 			s := mustOpen(t, cfg)
 			defer s.Close()
 			ws := fill(t, s, 1500, 0)
