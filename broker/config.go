@@ -154,7 +154,8 @@ type Config struct {
 	// returned and that wait for their sync to be answered (each holds its
 	// message until then). Beyond it a send waits for its sync in its send
 	// worker, so that the send queue and then SYSTEM_BUSY push back.
-	// Default 10000. Not a broker.conf key.
+	// Default 10000; 0 makes every send wait in its worker. Not a
+	// broker.conf key.
 	MaxPendingSyncSends int
 	// PullWorkers (pullMessageThreadPoolNums) is the number of pull handlers.
 	// Default 16+2×CPUs.
@@ -338,6 +339,9 @@ func (c *Config) Validate() error {
 		if p.n <= 0 {
 			bad(p.key, "must be positive")
 		}
+	}
+	if c.MaxPendingSyncSends < 0 {
+		bad("MaxPendingSyncSends", "must not be negative")
 	}
 	return errors.Join(errs...)
 }
