@@ -44,10 +44,11 @@ func newSharedDeadline(timeout time.Duration) *sharedDeadline {
 func noCancel() {}
 
 // with returns ctx when it has a deadline, and otherwise a context that ends
-// when ctx does or between timeout and timeout+slack from now. The caller
+// when ctx does or between timeout and timeout+slack after now (the
+// current time, which the caller has at hand). The caller
 // calls the returned cancel function when done, as with context.WithTimeout;
 // for shared contexts it does nothing.
-func (d *sharedDeadline) with(ctx context.Context) (context.Context, context.CancelFunc) {
+func (d *sharedDeadline) with(ctx context.Context, now time.Time) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, noCancel
 	}
@@ -56,7 +57,7 @@ func (d *sharedDeadline) with(ctx context.Context) (context.Context, context.Can
 		// are rare (every context of package context is shareable).
 		return context.WithTimeout(ctx, d.timeout)
 	}
-	want := time.Now().Add(d.timeout)
+	want := now.Add(d.timeout)
 	if e := d.cur.Load(); e != nil && e.parent == ctx && !e.deadline.Before(want) && e.deadline.Sub(want) <= d.slack {
 		return e.ctx, noCancel
 	}

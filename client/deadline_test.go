@@ -36,9 +36,9 @@ func TestSharedDeadline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newSharedDeadline(time.Minute)
 			before := time.Now()
-			c1, cancel1 := d.with(tt.ctx)
+			c1, cancel1 := d.with(tt.ctx, time.Now())
 			defer cancel1()
-			c2, cancelB := d.with(tt.ctx)
+			c2, cancelB := d.with(tt.ctx, time.Now())
 			defer cancelB()
 			if got := c1 == c2; got != tt.same {
 				t.Errorf("shared = %v, want %v", got, tt.same)
@@ -62,7 +62,7 @@ func TestSharedDeadline(t *testing.T) {
 
 func TestSharedDeadlineExpires(t *testing.T) {
 	d := newSharedDeadline(time.Millisecond)
-	ctx, cancel := d.with(context.Background())
+	ctx, cancel := d.with(context.Background(), time.Now())
 	defer cancel()
 	select {
 	case <-ctx.Done():
@@ -73,7 +73,7 @@ func TestSharedDeadlineExpires(t *testing.T) {
 		t.Fatalf("err = %v, want DeadlineExceeded", ctx.Err())
 	}
 	// A later send gets a fresh context, not the expired one.
-	next, cancel2 := d.with(context.Background())
+	next, cancel2 := d.with(context.Background(), time.Now())
 	defer cancel2()
 	if next == ctx || next.Err() != nil {
 		t.Fatal("got the expired context again")

@@ -146,9 +146,10 @@ type Producer struct {
 	asyncs   sync.Pool      // *asyncSend
 	zlib     zlibPools
 
-	deadline  *sharedDeadline         // of sends whose context has none
-	defQueues string                  // cfg.DefaultTopicQueueNums, formatted
-	born      atomic.Pointer[msStamp] // bornTimestamp of the current millisecond
+	deadline   *sharedDeadline         // of sends whose context has none
+	defQueues  string                  // cfg.DefaultTopicQueueNums, formatted
+	born       atomic.Pointer[msStamp] // bornTimestamp of the current millisecond
+	validTopic atomic.Pointer[string]  // the last topic that passed checkTopic
 }
 
 // NewProducer returns a producer of cfg.Group on c and announces the group

@@ -58,6 +58,7 @@ type sendReq struct {
 	msgID    string
 	topic    string
 	msg      *message.Message // what the selector sees
+	now      time.Time        // when it was prepared: born timestamp, deadline
 }
 
 // sendOpts are the extras of sends a consumer makes to a retry topic.
@@ -115,11 +116,24 @@ func (p *Producer) appendProps(dst []byte, msg *message.Message) ([]byte, string
 	return dst, id
 }
 
+// checkTopic is checkTopic, remembering the last topic that passed: a
+// producer usually sends to one or a few topics.
+func (p *Producer) checkTopic(topic string) error {
+	if last := p.validTopic.Load(); last != nil && *last == topic {
+		return nil
+	}
+	if err := checkTopic(topic); err != nil {
+		return err
+	}
+	p.validTopic.Store(&topic)
+	return nil
+}
+
 func (p *Producer) checkMessage(msg *message.Message) error {
 	if msg == nil {
 		return fmt.Errorf("%w: nil message", ErrInvalidMessage)
 	}
-	if err := checkTopic(msg.Topic); err != nil {
+	if err := p.checkTopic(msg.Topic); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidMessage, err)
 	}
 	if len(msg.Body) == 0 {
@@ -143,6 +157,7 @@ func (p *Producer) prepare(msg *message.Message, o *sendOpts) (*sendReq, error) 
 		return nil, err
 	}
 	r := p.getReq()
+	r.now = time.Now()
 	r.props, r.msgID = p.appendProps(r.props[:0], msg)
 	if len(r.props) > message.MaxPropertiesLength {
 		p.putReq(r)
@@ -194,7 +209,7 @@ func (p *Producer) setHeader(r *sendReq, k *sendKeys, topic string, o *sendOpts)
 		ext[k.reconsume] = "0"
 	}
 	ext[k.topic] = topic
-	ext[k.born] = p.bornStamp()
+	ext[k.born] = p.bornStamp(r.now)
 	switch {
 	case o != nil:
 		ext[k.reconsume] = strconv.Itoa(int(o.reconsumeTimes))
@@ -208,10 +223,10 @@ func (p *Producer) setHeader(r *sendReq, k *sendKeys, topic string, o *sendOpts)
 	return ext
 }
 
-// bornStamp returns the current time in Unix milliseconds as a string,
+// bornStamp returns now in Unix milliseconds as a string,
 // formatted once per millisecond rather than once per message.
-func (p *Producer) bornStamp() string {
-	ms := time.Now().UnixMilli()
+func (p *Producer) bornStamp(now time.Time) string {
+	ms := now.UnixMilli()
 	if b := p.born.Load(); b != nil && b.ms == ms {
 		return b.s
 	}
@@ -328,7 +343,7 @@ func (p *Producer) sendRetry(ctx context.Context, msg *message.Message, o sendOp
 }
 
 func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error) {
-	ctx, cancel := p.deadline.with(ctx)
+	ctx, cancel := p.deadline.with(ctx, r.now)
 	defer cancel()
 	var a attempt
 	for len(a.errs) < p.cfg.MaxAttempts {
@@ -422,7 +437,7 @@ func (p *Producer) startAsync(ctx context.Context, r *sendReq, cb func(*SendResu
 	p.smu.RUnlock()
 	s := p.getAsync()
 	s.r, s.cb = r, cb
-	s.ctx, s.cancel = p.deadline.with(ctx)
+	s.ctx, s.cancel = p.deadline.with(ctx, r.now)
 	s.next()
 	return nil
 }
@@ -543,7 +558,7 @@ func (p *Producer) SendOneway(ctx context.Context, msg *message.Message) error {
 		return err
 	}
 	defer p.putReq(r)
-	ctx, cancel := p.deadline.with(ctx)
+	ctx, cancel := p.deadline.with(ctx, r.now)
 	defer cancel()
 	var a attempt
 	for len(a.errs) < p.cfg.MaxAttempts {
@@ -614,6 +629,7 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 		}
 	}
 	r := p.getReq()
+	r.now = time.Now()
 	ids := make([]string, 0, len(msgs))
 	body := r.body[:0]
 	for i, m := range msgs {
