@@ -19,8 +19,8 @@ import (
 // sharing: a body kept by a handler keeps its whole chunk (at most chunkSize
 // bytes) alive.
 //
-// Frames larger than a chunk are read into their own allocation, grown as
-// their bytes arrive (see readFrame).
+// Frames larger than a quarter of a chunk are read into their own
+// allocation (see readFrame).
 type frameReader struct {
 	r         io.Reader
 	chunkSize int
@@ -52,7 +52,11 @@ func (f *frameReader) length() (int64, error) {
 // reports that the frame is a slice of the current chunk: the caller must
 // call pin if anything it keeps aliases the frame.
 func (f *frameReader) frame(n int) (frame []byte, shared bool, err error) {
-	if n > f.chunkSize {
+	if n > f.chunkSize/4 {
+		// Large frames get their own allocation: carved from a chunk,
+		// a kept body would pin the chunk and the next frames would need a
+		// fresh one, wasting up to a chunk per frame. The buffered part is
+		// copied, the rest read straight into the frame.
 		frame, err = readFrame(f, n)
 		return frame, false, err
 	}
