@@ -20,9 +20,7 @@
 // a record that is not yet durable. PutAsync and PutBatchAsync register a
 // callback instead of waiting, so that a caller (the broker's send handler)
 // need not hold a goroutine per message in flight; Put and PutBatch wait
-// for that callback. With WarmSegments (the SyncFlush default) segments are
-// zero-filled and synced ahead of the appends, which makes each sync
-// cheaper.
+// for that callback.
 //
 // Dispatch. One goroutine follows the commit log in order and writes the
 // consume queue entries (20 bytes: physical offset, size, tags code) and
