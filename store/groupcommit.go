@@ -18,10 +18,10 @@ import (
 type groupCommit struct {
 	kick chan struct{}
 	// inflight counts SyncFlush appends in progress (from entry until
-	// their outcome is delivered), unsynced those that appended since the
-	// last round started and wait for a sync. A round starts when they are
-	// equal (or after a bounded wait): appends still on their way then
-	// share it.
+	// taken for completion, or until a blocking Put returns), unsynced
+	// those that appended since the last round started and wait for a
+	// sync. A round starts when they are equal (or after a bounded wait):
+	// appends still on their way then share it.
 	inflight atomic.Int64
 	unsynced atomic.Int64
 
@@ -40,7 +40,7 @@ type groupCommit struct {
 // syncWaiter is a SyncFlush append waiting for its sync.
 type syncWaiter struct {
 	end      int64 // log position after its records
-	deadline int64 // UnixNano (monotonic clock base) after which it times out
+	deadline int64 // time.Now().UnixNano() after which it times out
 	res      PutResult
 	done     func(PutResult, error)
 	// tracked waiters leave gc.inflight when taken for completion
