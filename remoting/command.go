@@ -48,18 +48,19 @@ const (
 // an int32 because the 5.x POP codes exceed 16 bits; such codes can only travel
 // in JSON headers.
 type Command struct {
-	Code      int32
-	Language  LanguageCode
+	Code     int32
+	Language LanguageCode
+	// Serialize is the header serialization the command arrived in, or is to
+	// be sent in. Responses mirror the serialization of their request. (It
+	// sits here, in Language's padding, to keep Command in a smaller size
+	// class: one is allocated per frame.)
+	Serialize SerializeType
 	Version   int32
 	Opaque    int32
 	Flag      int32
 	Remark    string
 	ExtFields map[string]string
 	Body      []byte
-
-	// Serialize is the header serialization the command arrived in, or is to
-	// be sent in. Responses mirror the serialization of their request.
-	Serialize SerializeType
 
 	// Written, when set on a response, is called once the connection no
 	// longer uses Body (its frame was written, or the response was
