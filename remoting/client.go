@@ -37,8 +37,8 @@ type ClientConfig struct {
 	// WriteTimeout closes a connection when one write takes longer. Default
 	// DefaultWriteTimeout (30 s); negative disables it.
 	WriteTimeout time.Duration
-	// ReadBufferSize is the size of each connection's buffered reader.
-	// Default DefaultReadBufferSize (64 KiB).
+	// ReadBufferSize is the size of the chunks each connection reads into
+	// (see ServerConfig.ReadBufferSize). Default DefaultReadBufferSize (64 KiB).
 	ReadBufferSize int
 	// Serialize is the header serialization of the requests the client
 	// sends. Default SerializeJSON, which every server reads. With

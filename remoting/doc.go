@@ -6,12 +6,20 @@
 // The package knows nothing of brokers, name servers or messages: it moves
 // Commands between processes and nothing else.
 //
-// Concurrency model: every connection has one reader goroutine, which decodes
-// frames from a large buffered reader, and one writer goroutine, which writes
-// everything queued since its last write with one writev. Requests run in
+// Concurrency model: every connection has one reader goroutine, which reads
+// into large chunks and decodes every whole frame a read brought (frames are
+// slices of the chunk, not copies), and one writer goroutine, which writes
+// everything queued since its last write with one writev (large response
+// bodies as their own iovec, uncopied). Requests run in
 // bounded worker pools, one per handler group (Server.RegisterGroup); a full
 // pool answers SYSTEM_BUSY at once rather than queueing without bound.
 // Responses are matched to their requests by opaque.
+//
+// Memory contract: a request's Body may be kept by its handler (it keeps its
+// read chunk alive); a response's Body must not change once returned or
+// passed to WriteResponse, and Command.Written says when it is no longer
+// used; the ExtFields maps of requests served by RegisterTransient handlers
+// are reused once the handler returned a response.
 //
 // Malformed input (an oversized frame, a negative or inconsistent length, an
 // unknown serialization, an undecodable header) closes only the connection it

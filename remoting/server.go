@@ -42,8 +42,9 @@ type ServerConfig struct {
 	// takes longer: the peer does not read. Default DefaultWriteTimeout
 	// (30 s); negative disables it.
 	WriteTimeout time.Duration
-	// ReadBufferSize is the size of each connection's buffered reader.
-	// Default DefaultReadBufferSize (64 KiB).
+	// ReadBufferSize is the size of the chunks each connection reads into;
+	// frames up to a quarter of it are slices of a chunk, larger ones get
+	// their own allocation. Default DefaultReadBufferSize (64 KiB).
 	ReadBufferSize int
 	// GroupWorkers and GroupQueue size the handler groups that Register
 	// creates for group names not configured with RegisterGroup. Defaults
