@@ -37,7 +37,10 @@ interop:
 ## fuzz: run every fuzz target for FUZZTIME each.
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./remoting -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./remoting -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./message -run '^$$' -fuzz '^FuzzDecodeStored$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./message -run '^$$' -fuzz '^FuzzDecodeBatch$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./message -run '^$$' -fuzz '^FuzzProperties$$' -fuzztime $(FUZZTIME)
 
 ## bench: component benchmarks.
 bench:
