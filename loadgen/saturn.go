@@ -240,7 +240,7 @@ func (t *SaturnTarget) ErrorKind(err error) string {
 	case errors.As(err, &se):
 		return se.status.String()
 	case errors.As(err, &be):
-		if name, ok := responseNames[be.Code]; ok {
+		if name := remoting.ResponseName(be.Code); name != "" {
 			return name
 		}
 		return fmt.Sprintf("broker code %d", be.Code)
@@ -260,14 +260,4 @@ func (t *SaturnTarget) ErrorKind(err error) string {
 		msg = msg[i+2:]
 	}
 	return "other: " + msg
-}
-
-// responseNames names the refusals a loaded broker is expected to give.
-var responseNames = map[int32]string{
-	remoting.ResponseSystemError:         "SYSTEM_ERROR",
-	remoting.ResponseSystemBusy:          "SYSTEM_BUSY",
-	remoting.ResponseMessageIllegal:      "MESSAGE_ILLEGAL",
-	remoting.ResponseServiceNotAvailable: "SERVICE_NOT_AVAILABLE",
-	remoting.ResponseNoPermission:        "NO_PERMISSION",
-	remoting.ResponseTopicNotExist:       "TOPIC_NOT_EXIST",
 }
