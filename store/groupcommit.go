@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,6 +119,8 @@ func (s *Store) groupCommitLoop() {
 	// Appends with WAIT=false do not wait; a slow tick still syncs them.
 	t := time.NewTicker(s.cfg.FlushInterval)
 	defer t.Stop()
+	settleTimer := time.NewTimer(time.Hour)
+	settleTimer.Stop()
 	var lastSync time.Duration
 	for {
 		select {
@@ -129,10 +130,23 @@ func (s *Store) groupCommitLoop() {
 		case <-t.C:
 		}
 		// Let appends that are under way join this round: a sync costs
-		// far less per message for fifty messages than for one.
-		settle := min(lastSync, maxGroupCommitSettle)
-		for t0 := time.Now(); s.gc.unsynced.Load() < s.gc.inflight.Load() && time.Since(t0) < settle; {
-			runtime.Gosched()
+		// far less per message for fifty messages than for one. Every
+		// append that joins kicks, so the wait blocks instead of spinning:
+		// on two cores a spinning flusher takes the CPU the appenders
+		// need to arrive.
+		if settle := min(lastSync, maxGroupCommitSettle); settle > 0 && s.gc.unsynced.Load() < s.gc.inflight.Load() {
+			settleTimer.Reset(settle)
+		settling:
+			for s.gc.unsynced.Load() < s.gc.inflight.Load() {
+				select {
+				case <-s.stop:
+					return
+				case <-s.gc.kick:
+				case <-settleTimer.C:
+					break settling
+				}
+			}
+			settleTimer.Stop()
 		}
 		s.gc.unsynced.Store(0)
 		t0 := time.Now()
