@@ -63,18 +63,6 @@ func (ns *fakeNameServer) setRoute(topic string, n, perm int, brokers ...*fakeBr
 	ns.routes[topic] = routeBody(n, perm, false, brokers...)
 }
 
-func (ns *fakeNameServer) setRouteBody(topic string, body []byte) {
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
-	ns.routes[topic] = body
-}
-
-func (ns *fakeNameServer) removeRoute(topic string) {
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
-	delete(ns.routes, topic)
-}
-
 // routeBody renders TopicRouteData; legacy writes unquoted broker ids as
 // fastjson does for old clients.
 func routeBody(n, perm int, legacy bool, brokers ...*fakeBroker) []byte {
