@@ -16,7 +16,8 @@ import (
 // its own, routes the broker's topics; with one name server killed, a
 // producer that knows both still sends.
 func TestBrokerRegistersWithEveryNameServer(t *testing.T) {
-	ns1, ns2, brokerAddr := harness.FreeAddr(t), harness.FreeAddr(t), harness.FreeAddr(t)
+	addrs := harness.FreeAddrs(t, 3)
+	ns1, ns2, brokerAddr := addrs[0], addrs[1], addrs[2]
 	p1 := harness.Start(t, binary(t), []string{ns1}, "namesrv", "--listen", ns1)
 	harness.Start(t, binary(t), []string{ns2}, "namesrv", "--listen", ns2)
 	harness.Start(t, binary(t), []string{brokerAddr}, "broker", "--listen", brokerAddr,

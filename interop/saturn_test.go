@@ -40,7 +40,8 @@ func instanceName(prefix string) string {
 // its own; extra flags are passed through (e.g. --broker-set flushDiskType=SYNC_FLUSH).
 func startSaturn(t testing.TB, extra ...string) *saturn {
 	t.Helper()
-	s := &saturn{t: t, dataDir: t.TempDir(), nsAddr: harness.FreeAddr(t), brokerAddr: harness.FreeAddr(t), extra: extra}
+	addrs := harness.FreeAddrs(t, 2)
+	s := &saturn{t: t, dataDir: t.TempDir(), nsAddr: addrs[0], brokerAddr: addrs[1], extra: extra}
 	s.start()
 	return s
 }

@@ -116,13 +116,47 @@ func (p *Process) Stop(limit time.Duration) error {
 	}
 }
 
-// FreeAddr returns a loopback address with a port that was free a moment ago.
+// issued remembers every port FreeAddrs handed out in this test binary, so two
+// calls never return the same port even after the kernel recycles it. It is
+// package state on purpose: the ports it guards are a process-wide resource.
+var issued = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// FreeAddrs returns n distinct loopback addresses whose ports were free a
+// moment ago. All n listeners stay open until every port is chosen, so the
+// kernel cannot hand the same ephemeral port out twice (which once made a
+// name server and a broker collide on one port).
+func FreeAddrs(t testing.TB, n int) []string {
+	t.Helper()
+	issued.Lock()
+	defer issued.Unlock()
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	addrs := make([]string, 0, n)
+	for len(addrs) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		held = append(held, l)
+		port := l.Addr().(*net.TCPAddr).Port
+		if issued.ports[port] {
+			continue
+		}
+		issued.ports[port] = true
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs
+}
+
+// FreeAddr returns one loopback address as FreeAddrs does.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return FreeAddrs(t, 1)[0]
 }
