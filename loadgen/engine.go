@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +93,9 @@ func (e *engine) execute(ctx context.Context) (*Result, error) {
 		}
 	}
 
+	// The tool's own CPU is read from /proc (Linux); where that fails the
+	// report just leaves the line out.
+	cpuBefore, cpuErr := ProcessCPU(os.Getpid())
 	e.start = time.Now()
 	e.warmupEnd = e.start.Add(cfg.Warmup)
 	stopProgress := e.startProgress()
@@ -106,12 +110,17 @@ func (e *engine) execute(ctx context.Context) (*Result, error) {
 		}
 	}
 	stopProgress()
+	wall := time.Since(e.start)
+	cpuAfter, cpuErr2 := ProcessCPU(os.Getpid())
 
 	if cfg.Mode != ModeConsume {
 		res.Send = e.sendStats()
 	}
 	if cfg.Mode != ModeProduce {
 		res.Receive = e.receiveStats(res.Send)
+	}
+	if cpuErr == nil && cpuErr2 == nil {
+		res.LoadCPU = NewCPUUsage(os.Getpid(), cpuAfter-cpuBefore, wall, res.Messages())
 	}
 	return res, nil
 }

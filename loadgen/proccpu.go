@@ -48,7 +48,8 @@ func parseProcStat(b []byte) (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / clockTicks, nil
 }
 
-// CPUUsage is the CPU a process (the broker) spent during a run.
+// CPUUsage is the CPU a process (the broker, or the load tool itself) spent
+// during a run.
 type CPUUsage struct {
 	PID     int     `json:"pid"`
 	Seconds float64 `json:"cpu_s"`

@@ -89,6 +89,9 @@ func WriteText(w io.Writer, r *Result) error {
 	if u := r.BrokerCPU; u != nil {
 		fmt.Fprintf(&b, "broker cpu: %.2fs = %.1f µs/msg over %d messages (%.2f cores)\n", u.Seconds, u.MicrosPerMessage, u.Messages, u.Cores)
 	}
+	if u := r.LoadCPU; u != nil {
+		fmt.Fprintf(&b, "load tool cpu: %.2fs = %.1f µs/msg over %d messages (%.2f cores)\n", u.Seconds, u.MicrosPerMessage, u.Messages, u.Cores)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

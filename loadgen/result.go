@@ -17,6 +17,11 @@ type Result struct {
 	// BrokerCPU is the broker's CPU use during the run, when the caller
 	// measured it.
 	BrokerCPU *CPUUsage `json:"broker_cpu,omitempty"`
+	// LoadCPU is the load tool's own CPU use (this process) from the start
+	// of sending or receiving until the run's senders and receivers
+	// finished, divided by the same messages as BrokerCPU. On a machine
+	// shared with the broker it is the CPU the broker could not use.
+	LoadCPU *CPUUsage `json:"load_cpu,omitempty"`
 }
 
 // ResultConfig echoes the settings a result was measured with.
