@@ -138,6 +138,9 @@ type Producer struct {
 	group  string
 	stable bool // the selector wants every queue, always
 	keys   *sendKeys
+	// binary says requests go in the ROCKETMQ binary serialization: their
+	// headers are then encoded straight from sendReq.hdr, without a map.
+	binary bool
 
 	closed   atomic.Bool
 	smu      sync.RWMutex   // orders inflight.Add before Shutdown's Wait
@@ -178,6 +181,7 @@ func newProducer(c *Client, cfg ProducerConfig) (*Producer, error) {
 	if cfg.LegacyHeader {
 		p.keys = &v1Keys
 	}
+	p.binary = c.cfg.Serialize == remoting.SerializeRocketMQ
 	if s, ok := cfg.Selector.(StableSelector); ok && s.Stable() {
 		p.stable = true
 	}

@@ -48,6 +48,11 @@ var retryableSendCodes = map[int32]bool{
 // request is queued on the connection, so after the call returns (or its
 // callback ran) nothing refers to these buffers any more.
 type sendReq struct {
+	// The header is either in ext (JSON serialization) or in hdr, encoded
+	// into bext for each attempt (binary serialization, see
+	// Producer.binary).
+	hdr  sendFields
+	bext remoting.BinaryExt
 	ext  map[string]string
 	keys *sendKeys // the names ext holds; nil when ext is empty
 	// retryHdr says ext holds the reconsume counters of a retry send.
@@ -59,6 +64,19 @@ type sendReq struct {
 	topic    string
 	msg      *message.Message // what the selector sees
 	now      time.Time        // when it was prepared: born timestamp, deadline
+}
+
+// sendFields is what varies between the headers of a producer's send
+// requests, for the binary serialization; the rest comes from the producer.
+type sendFields struct {
+	topic   string
+	sysFlag int32
+	flag    int32
+	born    int64
+	props   bool // the header carries sendReq.props (batches: no)
+	batch   bool
+	retry   bool // the reconsume counters below are sent
+	opts    sendOpts
 }
 
 // sendOpts are the extras of sends a consumer makes to a retry topic.
@@ -74,7 +92,11 @@ func (p *Producer) getReq() *sendReq {
 	if r, ok := p.reqs.Get().(*sendReq); ok {
 		return r
 	}
-	return &sendReq{ext: make(map[string]string, 16)}
+	r := &sendReq{}
+	if !p.binary {
+		r.ext = make(map[string]string, 16)
+	}
+	return r
 }
 
 func (p *Producer) putReq(r *sendReq) {
@@ -178,11 +200,19 @@ func (p *Producer) prepare(msg *message.Message, o *sendOpts) (*sendReq, error) 
 		}
 	}
 	k := p.keys
-	ext := p.setHeader(r, k, msg.Topic, o)
-	ext[k.sysFlag] = strconv.Itoa(int(sysFlag))
-	ext[k.flag] = strconv.Itoa(int(msg.Flag))
-	ext[k.props] = string(r.props)
-	ext[k.batch] = "false"
+	var ext map[string]string
+	if p.binary {
+		r.hdr = sendFields{topic: msg.Topic, sysFlag: sysFlag, flag: msg.Flag, born: r.now.UnixMilli(), props: true}
+		if o != nil {
+			r.hdr.retry, r.hdr.opts = true, *o
+		}
+	} else {
+		ext = p.setHeader(r, k, msg.Topic, o)
+		ext[k.sysFlag] = strconv.Itoa(int(sysFlag))
+		ext[k.flag] = strconv.Itoa(int(msg.Flag))
+		ext[k.props] = string(r.props)
+		ext[k.batch] = "false"
+	}
 	r.topic = msg.Topic
 	r.msg = msg
 	r.cmd = remoting.Command{Code: k.code, Language: remoting.LangGo, Version: remoting.CurrentVersion, ExtFields: ext, Body: body}
@@ -295,8 +325,46 @@ func (p *Producer) target(r *sendReq, e *topicEntry, a *attempt) (mq MessageQueu
 		a.fail(mq.BrokerName, "", &RouteError{Topic: r.topic, Err: fmt.Errorf("no master address for broker %s", mq.BrokerName)})
 		return mq, "", false
 	}
-	r.ext[p.keysOf(r).queueID] = strconv.Itoa(int(mq.QueueID))
+	if p.binary {
+		p.encodeHeader(r, mq.QueueID)
+	} else {
+		r.ext[p.keysOf(r).queueID] = strconv.Itoa(int(mq.QueueID))
+	}
 	return mq, addr, true
+}
+
+// encodeHeader encodes r's binary header for an attempt on queue qid, with
+// the same fields, values and names setHeader and its callers put in the
+// map of the JSON form.
+func (p *Producer) encodeHeader(r *sendReq, qid int32) {
+	k, h, e := p.keysOf(r), &r.hdr, &r.bext
+	e.Reset()
+	e.Add(k.group, p.group)
+	e.Add(k.topic, h.topic)
+	e.Add(k.defTopic, p.cfg.CreateTopicKey)
+	e.Add(k.defQueues, p.defQueues)
+	e.AddInt(k.queueID, int64(qid))
+	e.AddInt(k.sysFlag, int64(h.sysFlag))
+	e.AddInt(k.born, h.born)
+	e.AddInt(k.flag, int64(h.flag))
+	if h.props {
+		e.AddBytes(k.props, r.props)
+	}
+	e.AddInt(k.reconsume, int64(h.opts.reconsumeTimes))
+	e.Add(k.unitMode, "false")
+	if h.retry {
+		e.AddInt(k.maxReconsume, int64(h.opts.maxReconsumeTimes))
+	}
+	e.AddBool(k.batch, h.batch)
+}
+
+// extOf returns r's encoded header when the producer sends binary headers,
+// else nil (the header is in r.cmd.ExtFields).
+func (p *Producer) extOf(r *sendReq) *remoting.BinaryExt {
+	if p.binary {
+		return &r.bext
+	}
+	return nil
 }
 
 // outcome classifies a send response. It returns the result on success,
@@ -361,7 +429,7 @@ func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error
 			continue
 		}
 		start := time.Now()
-		resp, err := p.c.rc.InvokeSync(ctx, addr, &r.cmd)
+		resp, err := p.c.rc.InvokeSyncExt(ctx, addr, &r.cmd, p.extOf(r))
 		latency := time.Since(start)
 		if err != nil {
 			p.c.faults.update(mq.BrokerName, latency, true)
@@ -395,7 +463,11 @@ func (p *Producer) keysOf(r *sendReq) *sendKeys {
 
 // SendAsync sends msg and returns once the first attempt is under way; cb is
 // called exactly once, on another goroutine, with the result or the error
-// (the same errors as SendSync, retries included). SendAsync itself returns
+// (the same errors as SendSync, retries included). Callbacks of the sends
+// to one broker run one after another on a goroutine of its connection
+// (see remoting.Client.InvokeAsyncInline): cb should return quickly, as a
+// cb that blocks delays the callbacks of other sends (sending from cb, even
+// with SendSync, is fine). A send whose ctx ends fails up to 10 ms later. SendAsync itself returns
 // an error, and then never calls cb, only when msg is invalid or the
 // producer is shut down. ctx bounds the whole send, retries included; ctx
 // without a deadline gets ProducerConfig.SendTimeout.
@@ -501,7 +573,7 @@ func (s *asyncSend) next() {
 			continue
 		}
 		s.start = time.Now()
-		if err := p.c.rc.InvokeAsync(s.ctx, s.addr, &s.r.cmd, s.onResp); err != nil {
+		if err := p.c.rc.InvokeAsyncInline(s.ctx, s.addr, &s.r.cmd, p.extOf(s.r), s.onResp); err != nil {
 			p.c.faults.update(s.mq.BrokerName, time.Since(s.start), true)
 			s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
 			if errors.Is(err, remoting.ErrClientClosed) {
@@ -575,7 +647,7 @@ func (p *Producer) SendOneway(ctx context.Context, msg *message.Message) error {
 			continue
 		}
 		start := time.Now()
-		if err := p.c.rc.InvokeOneway(ctx, addr, &r.cmd); err != nil {
+		if err := p.c.rc.InvokeOnewayExt(ctx, addr, &r.cmd, p.extOf(r)); err != nil {
 			p.c.faults.update(mq.BrokerName, time.Since(start), true)
 			a.fail(mq.BrokerName, addr, p.c.transportErr(r.cmd.Code, addr, err))
 			if ctx.Err() != nil || errors.Is(err, remoting.ErrClientClosed) {
@@ -657,12 +729,17 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 		p.putReq(r)
 		return nil, fmt.Errorf("%w: batch of %d bytes exceeds the limit of %d", ErrInvalidMessage, len(body), p.cfg.MaxMessageSize)
 	}
-	k := &v2Keys
-	ext := p.setHeader(r, k, topic, nil)
-	ext[k.sysFlag] = "0"
-	ext[k.flag] = "0"
-	ext[k.props] = ""
-	ext[k.batch] = "true"
+	var ext map[string]string
+	if p.binary {
+		r.hdr = sendFields{topic: topic, born: r.now.UnixMilli(), batch: true}
+	} else {
+		k := &v2Keys
+		ext = p.setHeader(r, k, topic, nil)
+		ext[k.sysFlag] = "0"
+		ext[k.flag] = "0"
+		ext[k.props] = ""
+		ext[k.batch] = "true"
+	}
 	r.topic = topic
 	r.msg = msgs[0]
 	r.msgID = strings.Join(ids, ",")

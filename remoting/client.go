@@ -101,9 +101,10 @@ type Client struct {
 
 // dialing is the connection of one address, being dialed until done closes.
 type dialing struct {
-	done chan struct{}
-	conn *Conn // set before done is closed when err is nil
-	err  error
+	done  chan struct{}
+	conn  *Conn      // set before done is closed when err is nil
+	async *asyncConn // the inline calls of conn; set with conn
+	err   error
 }
 
 // NewClient returns a client with the given configuration.
@@ -183,6 +184,16 @@ func (c *Client) InvokeOneway(ctx context.Context, addr string, req *Command) er
 func (c *Client) Conn(ctx context.Context, addr string) (*Conn, error) { return c.conn(ctx, addr) }
 
 func (c *Client) conn(ctx context.Context, addr string) (*Conn, error) {
+	d, err := c.dialed(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return d.conn, nil
+}
+
+// dialed returns the open connection to addr with its state, dialing it if
+// needed.
+func (c *Client) dialed(ctx context.Context, addr string) (*dialing, error) {
 	for {
 		c.mu.Lock()
 		if c.closed {
@@ -208,7 +219,7 @@ func (c *Client) conn(ctx context.Context, addr string) (*Conn, error) {
 			return nil, d.err
 		}
 		if d.conn.Err() == nil {
-			return d.conn, nil
+			return d, nil
 		}
 		// Broken: forget it (connClosed may not have run yet) and redial.
 		c.forget(addr, d)
@@ -241,6 +252,7 @@ func (c *Client) dial(addr string, d *dialing) {
 		readBuf:      c.cfg.ReadBufferSize,
 	}, clientOwner{c, addr}, &c.pool, &c.opaque, c.log)
 	d.conn = conn
+	d.async = newAsyncConn(conn)
 	c.mu.Unlock()
 	c.log.Debug("remoting: connected", "conn", conn.id, "addr", addr)
 	conn.start()
