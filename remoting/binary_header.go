@@ -38,28 +38,44 @@ func appendBinaryHeader(dst []byte, c *Command) ([]byte, error) {
 	dst = append(dst, c.Remark...)
 	extStart := len(dst)
 	dst = append(dst, 0, 0, 0, 0) // E, filled in below
+	var err error
 	for k, v := range c.ExtFields {
-		if k == "" || v == "" {
-			continue // empty means absent in this form
+		if dst, err = appendBinaryEntry(dst, k, v); err != nil {
+			return dst[:extStart], err
 		}
-		if len(k) > math.MaxInt16 {
-			return dst[:extStart], frameErr(ErrNotEncodable, -1, "ext key of "+strconv.Itoa(len(k))+" bytes exceeds the 16-bit key length")
+	}
+	for _, f := range c.Fields {
+		if dst, err = appendBinaryEntry(dst, f.Key, f.Value); err != nil {
+			return dst[:extStart], err
 		}
-		dst = binary.BigEndian.AppendUint16(dst, uint16(len(k)))
-		dst = append(dst, k...)
-		dst = binary.BigEndian.AppendUint32(dst, uint32(len(v)))
-		dst = append(dst, v...)
 	}
 	binary.BigEndian.PutUint32(dst[extStart:], uint32(len(dst)-extStart-4))
 	return dst, nil
 }
 
+// appendBinaryEntry appends one ext entry; entries with an empty key or
+// value are left out, since empty means absent in this form.
+func appendBinaryEntry(dst []byte, k, v string) ([]byte, error) {
+	if k == "" || v == "" {
+		return dst, nil
+	}
+	if len(k) > math.MaxInt16 {
+		return dst, frameErr(ErrNotEncodable, -1, "ext key of "+strconv.Itoa(len(k))+" bytes exceeds the 16-bit key length")
+	}
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(k)))
+	dst = append(dst, k...)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(v)))
+	return append(dst, v...), nil
+}
+
 // decodeBinaryHeader decodes a ROCKETMQ binary header into c. Every length is
 // checked against the bytes that are there; negative lengths and trailing
 // bytes after the ext entries are errors. Zero-length remarks, keys and
-// values mean absent, as upstream decodes them. As in the JSON decoder, all
+// values mean absent, as upstream decodes them. The entries go to c.Fields,
+// in header order, when fields (if not nil) says so for c, else to
+// c.ExtFields (later duplicates win). As in the JSON decoder, all
 // strings are substrings of one copy of the header.
-func decodeBinaryHeader(h []byte, c *Command, maps *extPool) error {
+func decodeBinaryHeader(h []byte, c *Command, maps *extPool, fields func(*Command) bool) error {
 	if len(h) < binaryFixedLength {
 		return frameErr(ErrBadLength, -1, "ROCKETMQ header of "+strconv.Itoa(len(h))+" bytes is shorter than its fixed 21 bytes")
 	}
@@ -91,6 +107,7 @@ func decodeBinaryHeader(h []byte, c *Command, maps *extPool) error {
 	}
 	ents := s[rlen+4:]
 	base := eoff + 4
+	asFields := fields != nil && fields(c)
 
 	// First pass: validate the entries and count them to size the map.
 	n := 0
@@ -106,6 +123,18 @@ func decodeBinaryHeader(h []byte, c *Command, maps *extPool) error {
 	}
 	if n == 0 {
 		return nil // only empty entries: as absent as no entries
+	}
+	if asFields {
+		fs := make([]ExtField, 0, n)
+		for p := 0; p < len(ents); {
+			klen, vlen, next, _ := binaryEntry(ents, p, base)
+			if klen > 0 && vlen > 0 {
+				fs = append(fs, ExtField{ents[p+2 : p+2+klen], ents[next-vlen : next]})
+			}
+			p = next
+		}
+		c.Fields = fs
+		return nil
 	}
 	m := maps.get(n)
 	for p := 0; p < len(ents); {

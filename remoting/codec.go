@@ -89,11 +89,13 @@ func appendFrameHead(dst []byte, c *Command, st SerializeType) ([]byte, error) {
 // Errors are *FrameError values wrapping ErrBadLength (short frame, header
 // length beyond the frame), ErrUnknownSerializeType or ErrBadHeader.
 func Decode(frame []byte) (*Command, error) {
-	return decodeFrame(frame, nil)
+	return decodeFrame(frame, nil, nil)
 }
 
-// decodeFrame is Decode taking the ExtFields map from maps.
-func decodeFrame(frame []byte, maps *extPool) (*Command, error) {
+// decodeFrame is Decode taking the ExtFields map from maps, or putting the
+// custom header into Fields when fields (if not nil) says so for the decoded
+// command.
+func decodeFrame(frame []byte, maps *extPool, fields func(*Command) bool) (*Command, error) {
 	if len(frame) < 4 {
 		return nil, frameErr(ErrBadLength, -1, "frame of "+strconv.Itoa(len(frame))+" bytes is shorter than the 4-byte header-length word")
 	}
@@ -108,9 +110,9 @@ func decodeFrame(frame []byte, maps *extPool) (*Command, error) {
 	var err error
 	switch st {
 	case SerializeJSON:
-		err = decodeJSONHeader(header, c, maps)
+		err = decodeJSONHeader(header, c, maps, fields)
 	case SerializeRocketMQ:
-		err = decodeBinaryHeader(header, c, maps)
+		err = decodeBinaryHeader(header, c, maps, fields)
 	default:
 		return nil, frameErr(ErrUnknownSerializeType, -1, "serialize type byte is "+strconv.Itoa(int(st))+", want 0 (JSON) or 1 (ROCKETMQ)")
 	}

@@ -80,6 +80,9 @@ type connOptions struct {
 	writeTimeout time.Duration // 0: no write deadline
 	readBuf      int
 	maps         *extPool // ExtFields maps of requests; nil: always fresh
+	// fields says whether a decoded command's custom header goes to
+	// Fields rather than ExtFields; nil: always ExtFields.
+	fields func(*Command) bool
 }
 
 // connOwner is the Server or Client a Conn belongs to.
@@ -414,7 +417,7 @@ func (c *Conn) readFrames() error {
 		if err != nil {
 			return c.readFailed(err)
 		}
-		cmd, err := decodeFrame(frame, c.opts.maps)
+		cmd, err := decodeFrame(frame, c.opts.maps, c.opts.fields)
 		if err != nil {
 			return c.reject(err)
 		}

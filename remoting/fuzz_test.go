@@ -41,6 +41,7 @@ func FuzzDecode(f *testing.F) {
 		if header != nil {
 			checkAgainstEncodingJSON(t, header, c, err)
 		}
+		checkFieldsMode(t, frame, c, err)
 		if err != nil {
 			return
 		}
@@ -54,6 +55,51 @@ func FuzzDecode(f *testing.F) {
 		}
 		assertSameCommand(t, c2, c)
 	})
+}
+
+// checkFieldsMode decodes frame with the custom header going to Fields and
+// checks that it agrees with the map decode (ours, ourErr): same verdict,
+// same fields once folded into a map, and that the list encodes to the same
+// header as the map.
+func checkFieldsMode(t *testing.T, frame []byte, ours *Command, ourErr error) {
+	t.Helper()
+	c, err := decodeFrame(frame, nil, func(*Command) bool { return true })
+	if (err == nil) != (ourErr == nil) {
+		t.Fatalf("fields mode error %v, map mode error %v", err, ourErr)
+	}
+	if err != nil {
+		return
+	}
+	if c.ExtFields != nil {
+		t.Fatalf("fields mode filled ExtFields: %v", c)
+	}
+	if (c.Fields == nil) != (ours.ExtFields == nil) || !maps.Equal(fieldsMap(c.Fields), ours.ExtFields) {
+		t.Fatalf("fields %v, map %v", c.Fields, ours.ExtFields)
+	}
+	folded := *c
+	folded.Fields, folded.ExtFields = nil, fieldsMap(c.Fields)
+	assertSameCommand(t, &folded, ours)
+	frameOfList, err := Encode(nil, c)
+	if err != nil {
+		t.Fatalf("cannot encode fields of %v: %v", c, err)
+	}
+	back, err := Decode(frameOfList[4:])
+	if err != nil {
+		t.Fatalf("cannot decode encoded fields of %v: %v", c, err)
+	}
+	assertSameCommand(t, back, ours)
+}
+
+// fieldsMap folds a field list into a map, later duplicates winning.
+func fieldsMap(fs []ExtField) map[string]string {
+	if fs == nil {
+		return nil
+	}
+	m := make(map[string]string, len(fs))
+	for _, f := range fs {
+		m[f.Key] = f.Value
+	}
+	return m
 }
 
 // checkAgainstEncodingJSON compares the decoder with encoding/json on a JSON

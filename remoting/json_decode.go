@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -22,15 +23,48 @@ const maxJSONDepth = 512
 //
 // The header is copied into one string and every unescaped string of the
 // header is a substring of it: one allocation for all keys and values.
-func decodeJSONHeader(header []byte, c *Command, maps *extPool) error {
-	d := jsonDecoder{s: string(header), maps: maps}
-	return d.header(c)
+//
+// The extFields members go to c.Fields, in header order, when fields (if not
+// nil) says so for the decoded c, else to c.ExtFields.
+func decodeJSONHeader(header []byte, c *Command, maps *extPool, fields func(*Command) bool) error {
+	d := jsonDecoder{s: string(header)}
+	d.pairs = d.stack[:0]
+	if err := d.header(c); err != nil {
+		return err
+	}
+	if !d.ext {
+		return nil
+	}
+	if fields != nil && fields(c) {
+		fs := make([]ExtField, 0, len(d.pairs))
+		for _, p := range d.pairs {
+			if p.null {
+				fs = slices.DeleteFunc(fs, func(f ExtField) bool { return f.Key == p.k })
+				continue
+			}
+			fs = append(fs, ExtField{p.k, p.v})
+		}
+		c.Fields = fs
+		return nil
+	}
+	m := maps.get(len(d.pairs))
+	for _, p := range d.pairs {
+		if p.null {
+			delete(m, p.k)
+		} else {
+			m[p.k] = p.v
+		}
+	}
+	c.ExtFields = m
+	return nil
 }
 
 type jsonDecoder struct {
-	s    string
-	pos  int
-	maps *extPool // where the ExtFields map comes from
+	s     string
+	pos   int
+	ext   bool      // an extFields object was read; its members are in pairs
+	pairs []extPair // members of the last extFields object
+	stack [16]extPair
 }
 
 // extPair is a decoded extFields member, collected before the map is made so
@@ -124,7 +158,7 @@ func (d *jsonDecoder) header(c *Command) error {
 		case "remark":
 			err = d.remark(c)
 		case "extFields":
-			err = d.extFields(c)
+			err = d.extFields()
 		default:
 			err = d.skipValue(0)
 		}
@@ -221,15 +255,15 @@ func (d *jsonDecoder) remark(c *Command) error {
 	return err
 }
 
-func (d *jsonDecoder) extFields(c *Command) error {
+func (d *jsonDecoder) extFields() error {
 	if d.literal("null") {
 		return nil
 	}
 	if err := d.expect('{'); err != nil {
 		return err
 	}
-	var stack [16]extPair
-	pairs := stack[:0]
+	// A later extFields member replaces an earlier one, as in a struct.
+	pairs := d.pairs[:0]
 	if d.peek() == '}' {
 		d.pos++
 	} else {
@@ -276,15 +310,8 @@ func (d *jsonDecoder) extFields(c *Command) error {
 			break
 		}
 	}
-	m := d.maps.get(len(pairs))
-	for _, p := range pairs {
-		if p.null {
-			delete(m, p.k)
-		} else {
-			m[p.k] = p.v
-		}
-	}
-	c.ExtFields = m
+	d.pairs = pairs
+	d.ext = true
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 func appendJSONHeader(dst []byte, c *Command) []byte {
 	dst = append(dst, `{"code":`...)
 	dst = strconv.AppendInt(dst, int64(c.Code), 10)
-	if c.ExtFields != nil {
+	if c.ExtFields != nil || c.Fields != nil {
 		dst = append(dst, `,"extFields":{`...)
 		first := true
 		for k, v := range c.ExtFields {
@@ -24,6 +24,15 @@ func appendJSONHeader(dst []byte, c *Command) []byte {
 			dst = fastjson.AppendString(dst, k)
 			dst = append(dst, ':')
 			dst = fastjson.AppendString(dst, v)
+		}
+		for _, f := range c.Fields {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = fastjson.AppendString(dst, f.Key)
+			dst = append(dst, ':')
+			dst = fastjson.AppendString(dst, f.Value)
 		}
 		dst = append(dst, '}')
 	}

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -834,5 +836,46 @@ func TestTransientHandlersReuseMapsSafely(t *testing.T) {
 		if n := seen[strconv.Itoa(i)]; n != 2 {
 			t.Fatalf("held requests with later=%d: %d, want 2 (%v)", i, n, seen)
 		}
+	}
+}
+
+// TestRegisterFields checks that requests of a RegisterFields route carry
+// their custom header in Fields, in header order and without a map, in both
+// serializations, that a response's Fields reach the client like ExtFields,
+// and that other routes still get maps.
+func TestRegisterFields(t *testing.T) {
+	const codeFields int32 = 1010
+	var mu sync.Mutex
+	var seen []*Command
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.RegisterFields(codeFields, "default", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+			mu.Lock()
+			seen = append(seen, req)
+			mu.Unlock()
+			fields := append([]ExtField(nil), req.Fields...)
+			return NewFieldsResponse(req, ResponseSuccess, "", append(fields, ExtField{"added", "1"}))
+		}))
+	})
+	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		t.Run(st.String(), func(t *testing.T) {
+			r := dialRaw(t, s.addr)
+			req := &Command{Code: codeFields, Opaque: 7, Serialize: st, Fields: []ExtField{{"b", "T"}, {"topic", "L"}, {"e", "3"}}}
+			r.write(req)
+			resp := r.read()
+			want := map[string]string{"b": "T", "topic": "L", "e": "3", "added": "1"}
+			if resp.Code != ResponseSuccess || resp.Opaque != 7 || resp.Serialize != st || !maps.Equal(resp.ExtFields, want) {
+				t.Fatalf("response %v, want ext %v", resp, want)
+			}
+			mu.Lock()
+			got := seen[len(seen)-1]
+			mu.Unlock()
+			if got.ExtFields != nil || !slices.Equal(got.Fields, req.Fields) {
+				t.Fatalf("handler saw %v, want fields %v and no map", got, req.Fields)
+			}
+			r.write(&Command{Code: codeEcho, Opaque: 8, Serialize: st, ExtFields: map[string]string{"k": "v"}})
+			if resp := r.read(); resp.Opaque != 8 || resp.ExtFields["k"] != "v" {
+				t.Fatalf("echo through a map route answered %v", resp)
+			}
+		})
 	}
 }
