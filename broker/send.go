@@ -38,33 +38,152 @@ type sendHeader struct {
 	batch                 bool
 }
 
-func parseSendHeader(ext map[string]string) (sendHeader, error) {
-	r := extReader{ext: ext}
+// Indexes of the send header's fields in sendFieldNames. The V2 short
+// name of field i is the letter 'a'+i.
+const (
+	sfProducerGroup = iota
+	sfTopic
+	sfDefaultTopic
+	sfDefaultTopicQueueNums
+	sfQueueID
+	sfSysFlag
+	sfBornTimestamp
+	sfFlag
+	sfProperties
+	sfReconsumeTimes
+	sfUnitMode
+	sfMaxReconsumeTimes
+	sfBatch
+	sfCount
+)
+
+// sendFieldNames are the long names of the send header's fields.
+var sendFieldNames = [sfCount]string{
+	"producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag",
+	"bornTimestamp", "flag", "properties", "reconsumeTimes", "unitMode", "maxReconsumeTimes", "batch",
+}
+
+// sendFieldIndex returns the index of a send header field by its long or
+// short name; long reports which it was. ok is false for other keys.
+func sendFieldIndex(k string) (i int, long, ok bool) {
+	if len(k) == 1 {
+		if c := k[0]; c >= 'a' && c < 'a'+sfCount {
+			return int(c - 'a'), false, true
+		}
+		return 0, false, false
+	}
+	switch k {
+	case "producerGroup":
+		return sfProducerGroup, true, true
+	case "topic":
+		return sfTopic, true, true
+	case "defaultTopic":
+		return sfDefaultTopic, true, true
+	case "defaultTopicQueueNums":
+		return sfDefaultTopicQueueNums, true, true
+	case "queueId":
+		return sfQueueID, true, true
+	case "sysFlag":
+		return sfSysFlag, true, true
+	case "bornTimestamp":
+		return sfBornTimestamp, true, true
+	case "flag":
+		return sfFlag, true, true
+	case "properties":
+		return sfProperties, true, true
+	case "reconsumeTimes":
+		return sfReconsumeTimes, true, true
+	case "unitMode":
+		return sfUnitMode, true, true
+	case "maxReconsumeTimes":
+		return sfMaxReconsumeTimes, true, true
+	case "batch":
+		return sfBatch, true, true
+	}
+	return 0, false, false
+}
+
+// sendFields collects the raw values of a send header in one pass over its
+// fields, without a map lookup per field. A long name wins over its short
+// name whatever their order; among equal names the last one wins, as in
+// the map form.
+type sendFields struct {
+	v       [sfCount]string
+	present uint32 // bit i: field i seen under either name
+	long    uint32 // bit i: field i seen under its long name
+}
+
+func (f *sendFields) set(k, v string) {
+	i, long, ok := sendFieldIndex(k)
+	if !ok {
+		return
+	}
+	bit := uint32(1) << i
+	if !long && f.long&bit != 0 {
+		return
+	}
+	f.v[i] = v
+	f.present |= bit
+	if long {
+		f.long |= bit
+	}
+}
+
+// int parses field i as upstream does; required fields must be there and
+// non-empty. The first problem is kept in *err.
+func (f *sendFields) int(i, bits int, required bool, err *error) int64 {
+	v := f.v[i]
+	if v == "" {
+		if required && *err == nil {
+			*err = fmt.Errorf("the custom field <%s> is null", sendFieldNames[i])
+		}
+		return 0
+	}
+	n, perr := strconv.ParseInt(strings.TrimSpace(v), 10, bits)
+	if perr != nil && *err == nil {
+		*err = fmt.Errorf("the custom field <%s> is not a %d-bit integer: %q", sendFieldNames[i], bits, v)
+	}
+	return n
+}
+
+// parseSendHeader reads the send header of req from req.Fields (the send
+// codes are registered with RegisterFields) or, for requests decoded
+// into a map, from req.ExtFields. Errors are reported for the first bad
+// field in the header's field order, as upstream checks them.
+func parseSendHeader(req *remoting.Command) (sendHeader, error) {
+	var f sendFields
+	for _, kv := range req.Fields {
+		f.set(kv.Key, kv.Value)
+	}
+	for k, v := range req.ExtFields {
+		f.set(k, v)
+	}
+	var err error
 	h := sendHeader{
-		producerGroup:         r.str("producerGroup", "a"),
-		topic:                 r.str("topic", "b"),
-		defaultTopic:          r.str("defaultTopic", "c"),
-		defaultTopicQueueNums: r.int32(false, "defaultTopicQueueNums", "d"),
-		queueID:               r.int32(true, "queueId", "e"),
-		sysFlag:               r.int32(false, "sysFlag", "f"),
-		bornTimestamp:         r.int64(false, "bornTimestamp", "g"),
-		flag:                  r.int32(false, "flag", "h"),
-		properties:            r.str("properties", "i"),
-		reconsumeTimes:        r.int32(false, "reconsumeTimes", "j"),
-		unitMode:              r.bool("unitMode", "k"),
-		maxReconsumeTimes:     r.int32(false, "maxReconsumeTimes", "l"),
-		hasMaxReconsumeTimes:  r.has("maxReconsumeTimes", "l"),
-		batch:                 r.bool("batch", "m"),
+		producerGroup:         f.v[sfProducerGroup],
+		topic:                 f.v[sfTopic],
+		defaultTopic:          f.v[sfDefaultTopic],
+		defaultTopicQueueNums: int32(f.int(sfDefaultTopicQueueNums, 32, false, &err)),
+		queueID:               int32(f.int(sfQueueID, 32, true, &err)),
+		sysFlag:               int32(f.int(sfSysFlag, 32, false, &err)),
+		bornTimestamp:         f.int(sfBornTimestamp, 64, false, &err),
+		flag:                  int32(f.int(sfFlag, 32, false, &err)),
+		properties:            f.v[sfProperties],
+		reconsumeTimes:        int32(f.int(sfReconsumeTimes, 32, false, &err)),
+		unitMode:              strings.EqualFold(f.v[sfUnitMode], "true"),
+		maxReconsumeTimes:     int32(f.int(sfMaxReconsumeTimes, 32, false, &err)),
+		hasMaxReconsumeTimes:  f.present&(1<<sfMaxReconsumeTimes) != 0,
+		batch:                 strings.EqualFold(f.v[sfBatch], "true"),
 	}
 	if h.defaultTopic == "" {
 		h.defaultTopic = meta.AutoCreateTopicKey
 	}
-	return h, r.err
+	return h, err
 }
 
 // handleSend serves SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
 func (b *Broker) handleSend(ctx context.Context, conn *remoting.Conn, req *remoting.Command) *remoting.Command {
-	h, err := parseSendHeader(req.ExtFields)
+	h, err := parseSendHeader(req)
 	if err != nil {
 		return b.sendResponse(req, remoting.ResponseSystemError, err.Error())
 	}
@@ -77,10 +196,20 @@ func (b *Broker) handleSend(ctx context.Context, conn *remoting.Conn, req *remot
 // sendResponse starts a send response; MSG_REGION and TRACE_ON go on every
 // one, as upstream adds them before processing.
 func (b *Broker) sendResponse(req *remoting.Command, code int32, remark string) *remoting.Command {
-	resp := remoting.NewResponse(req, code, remark)
-	resp.ExtFields[message.PropertyMsgRegion] = b.cfg.RegionID
-	resp.ExtFields[message.PropertyTraceSwitch] = strconv.FormatBool(b.cfg.TraceOn)
-	return resp
+	// The header goes as a list, without hashing; room for what fill adds.
+	fields := make([]remoting.ExtField, 2, 6)
+	fields[0] = remoting.ExtField{Key: message.PropertyMsgRegion, Value: b.cfg.RegionID}
+	fields[1] = remoting.ExtField{Key: message.PropertyTraceSwitch, Value: strconv.FormatBool(b.cfg.TraceOn)}
+	return remoting.NewFieldsResponse(req, code, remark, fields)
+}
+
+// addSendResult adds the fields of a stored send to its response.
+func addSendResult(resp *remoting.Command, msgID string, queueID int32, queueOffset int64, transactionID string) {
+	resp.Fields = append(resp.Fields,
+		remoting.ExtField{Key: "msgId", Value: msgID},
+		remoting.ExtField{Key: "queueId", Value: strconv.Itoa(int(queueID))},
+		remoting.ExtField{Key: "queueOffset", Value: strconv.FormatInt(queueOffset, 10)},
+		remoting.ExtField{Key: "transactionId", Value: transactionID})
 }
 
 // errResponse is a checked failure: the response code and remark.
@@ -233,10 +362,7 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		RawProperties:  props,
 	}
 	return b.storeSend(ctx, conn, req, []*message.Ext{msg}, false, func(resp *remoting.Command, res store.PutResult) {
-		resp.ExtFields["msgId"] = message.OffsetMsgID(b.storeHost, res.CommitLogOffset)
-		resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
-		resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
-		resp.ExtFields["transactionId"] = uniq
+		addSendResult(resp, message.OffsetMsgID(b.storeHost, res.CommitLogOffset), queueID, res.QueueOffset, uniq)
 	})
 }
 

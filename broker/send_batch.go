@@ -85,10 +85,7 @@ func (b *Broker) sendBatch(ctx context.Context, conn *remoting.Conn, req *remoti
 			}
 			ids.WriteString(message.OffsetMsgID(b.storeHost, off))
 		}
-		resp.ExtFields["msgId"] = ids.String()
-		resp.ExtFields["queueId"] = strconv.Itoa(int(queueID))
-		resp.ExtFields["queueOffset"] = strconv.FormatInt(res.QueueOffset, 10)
-		resp.ExtFields["transactionId"] = uniq
+		addSendResult(resp, ids.String(), queueID, res.QueueOffset, uniq)
 	})
 }
 
