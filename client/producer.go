@@ -141,6 +141,8 @@ type Producer struct {
 	// binary says requests go in the ROCKETMQ binary serialization: their
 	// headers are then encoded straight from sendReq.hdr, without a map.
 	binary bool
+	// fixed caches fixedHeader for v2Keys (0) and v1Keys (1).
+	fixed [2]atomic.Pointer[remoting.BinaryExt]
 
 	closed   atomic.Bool
 	smu      sync.RWMutex   // orders inflight.Add before Shutdown's Wait

@@ -42,6 +42,9 @@ func TestSendSyncHeaders(t *testing.T) {
 		{"legacy json", true, remoting.SerializeJSON, remoting.RequestSendMessage,
 			[]string{"producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag",
 				"bornTimestamp", "flag", "properties", "reconsumeTimes", "unitMode", "batch"}},
+		{"legacy binary", true, remoting.SerializeRocketMQ, remoting.RequestSendMessage,
+			[]string{"producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag",
+				"bornTimestamp", "flag", "properties", "reconsumeTimes", "unitMode", "batch"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -628,23 +631,31 @@ func TestSendBatchAsync(t *testing.T) {
 
 // A pooled request's header must not keep fields of the previous send.
 func TestSendHeaderReuse(t *testing.T) {
-	env := newTestEnv(t, 1)
-	b := env.brokers[0]
-	env.ns.setRoute("T", 1, PermRead|PermWrite, b)
-	p := newTestProducer(t, env.c, ProducerConfig{})
-	for range 3 {
-		if _, err := p.sendRetry(testCtx(t), msg("T", "retry", nil), sendOpts{reconsumeTimes: 2, maxReconsumeTimes: 16}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.SendSync(testCtx(t), msg("T", "plain", nil)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, r := range b.requests(remoting.RequestSendMessageV2) {
-		retry := string(r.Body) == "retry"
-		_, hasMax := r.ExtFields["l"]
-		if hasMax != retry || (retry && (r.ExtFields["j"] != "2" || r.ExtFields["l"] != "16")) || (!retry && r.ExtFields["j"] != "0") {
-			t.Fatalf("%s send header %v", r.Body, r.ExtFields)
-		}
+	for _, st := range []remoting.SerializeType{remoting.SerializeJSON, remoting.SerializeRocketMQ} {
+		t.Run(st.String(), func(t *testing.T) {
+			env := newTestEnv(t, 1, func(c *Config) { c.Serialize = st })
+			b := env.brokers[0]
+			env.ns.setRoute("T", 1, PermRead|PermWrite, b)
+			p := newTestProducer(t, env.c, ProducerConfig{})
+			for range 3 {
+				if _, err := p.sendRetry(testCtx(t), msg("T", "retry", nil), sendOpts{reconsumeTimes: 2, maxReconsumeTimes: 16}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := p.SendSync(testCtx(t), msg("T", "plain", nil)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reqs := b.requests(remoting.RequestSendMessageV2)
+			if len(reqs) != 6 {
+				t.Fatalf("broker got %d sends, want 6", len(reqs))
+			}
+			for _, r := range reqs {
+				retry := string(r.Body) == "retry"
+				_, hasMax := r.ExtFields["l"]
+				if hasMax != retry || (retry && (r.ExtFields["j"] != "2" || r.ExtFields["l"] != "16")) || (!retry && r.ExtFields["j"] != "0") {
+					t.Fatalf("%s send header %v", r.Body, r.ExtFields)
+				}
+			}
+		})
 	}
 }

@@ -80,36 +80,66 @@ func (r *SendResult) String() string {
 		r.Status, r.MsgID, r.OffsetMsgID, r.Queue, r.QueueOffset)
 }
 
-// parseSendResponse builds the result of a successful send response.
-// Missing or malformed numbers are an error: a result with a wrong queue or
-// offset is worse than none.
+// parseSendResponse builds the result of a successful send response, whose
+// header is in resp.ExtFields or, for inline calls, resp.Fields. Missing or
+// malformed numbers are an error: a result with a wrong queue or offset is
+// worse than none.
 func parseSendResponse(resp *remoting.Command, addr string, mq MessageQueue, msgID string) (*SendResult, error) {
 	st, _ := sendStatus(resp.Code)
-	ext := resp.ExtFields
+	var h sendRespHeader
+	if resp.ExtFields != nil {
+		ext := resp.ExtFields
+		h.msgID, h.txID, h.region, h.trace = ext["msgId"], ext["transactionId"], ext["MSG_REGION"], ext["TRACE_ON"]
+		h.queueID, h.hasQueueID = ext["queueId"]
+		h.queueOffset, h.hasOffset = ext["queueOffset"]
+	}
+	for _, f := range resp.Fields {
+		// Later fields win, as they do in a map.
+		switch f.Key {
+		case "msgId":
+			h.msgID = f.Value
+		case "transactionId":
+			h.txID = f.Value
+		case "MSG_REGION":
+			h.region = f.Value
+		case "TRACE_ON":
+			h.trace = f.Value
+		case "queueId":
+			h.queueID, h.hasQueueID = f.Value, true
+		case "queueOffset":
+			h.queueOffset, h.hasOffset = f.Value, true
+		}
+	}
 	r := &SendResult{
 		Status:        st,
 		MsgID:         msgID,
-		OffsetMsgID:   ext["msgId"],
+		OffsetMsgID:   h.msgID,
 		Queue:         mq,
-		TransactionID: ext["transactionId"],
-		RegionID:      ext["MSG_REGION"],
-		TraceOn:       ext["TRACE_ON"] != "false",
+		TransactionID: h.txID,
+		RegionID:      h.region,
+		TraceOn:       h.trace != "false",
 	}
-	if s, ok := ext["queueId"]; ok {
-		q, err := strconv.ParseInt(s, 10, 32)
+	if h.hasQueueID {
+		q, err := strconv.ParseInt(h.queueID, 10, 32)
 		if err != nil {
-			return nil, fmt.Errorf("client: %s sent a bad queueId %q in a send response", addr, s)
+			return nil, fmt.Errorf("client: %s sent a bad queueId %q in a send response", addr, h.queueID)
 		}
 		r.Queue.QueueID = int32(q)
 	}
-	s, ok := ext["queueOffset"]
-	if !ok {
+	if !h.hasOffset {
 		return nil, fmt.Errorf("client: %s sent a send response without queueOffset", addr)
 	}
-	off, err := strconv.ParseInt(s, 10, 64)
+	off, err := strconv.ParseInt(h.queueOffset, 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("client: %s sent a bad queueOffset %q in a send response", addr, s)
+		return nil, fmt.Errorf("client: %s sent a bad queueOffset %q in a send response", addr, h.queueOffset)
 	}
 	r.QueueOffset = off
 	return r, nil
+}
+
+// sendRespHeader is the custom header of a send response.
+type sendRespHeader struct {
+	msgID, txID, region, trace string
+	queueID, queueOffset       string
+	hasQueueID, hasOffset      bool
 }

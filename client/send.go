@@ -339,10 +339,8 @@ func (p *Producer) target(r *sendReq, e *topicEntry, a *attempt) (mq MessageQueu
 func (p *Producer) encodeHeader(r *sendReq, qid int32) {
 	k, h, e := p.keysOf(r), &r.hdr, &r.bext
 	e.Reset()
-	e.Add(k.group, p.group)
+	e.Append(p.fixedHeader(k))
 	e.Add(k.topic, h.topic)
-	e.Add(k.defTopic, p.cfg.CreateTopicKey)
-	e.Add(k.defQueues, p.defQueues)
 	e.AddInt(k.queueID, int64(qid))
 	e.AddInt(k.sysFlag, int64(h.sysFlag))
 	e.AddInt(k.born, h.born)
@@ -351,11 +349,30 @@ func (p *Producer) encodeHeader(r *sendReq, qid int32) {
 		e.AddBytes(k.props, r.props)
 	}
 	e.AddInt(k.reconsume, int64(h.opts.reconsumeTimes))
-	e.Add(k.unitMode, "false")
 	if h.retry {
 		e.AddInt(k.maxReconsume, int64(h.opts.maxReconsumeTimes))
 	}
 	e.AddBool(k.batch, h.batch)
+}
+
+// fixedHeader returns the encoded header fields that are the same in every
+// send request of the producer with names k: group, template topic and
+// queue count, unitMode.
+func (p *Producer) fixedHeader(k *sendKeys) *remoting.BinaryExt {
+	i := 0
+	if k != &v2Keys {
+		i = 1
+	}
+	if e := p.fixed[i].Load(); e != nil {
+		return e
+	}
+	e := new(remoting.BinaryExt)
+	e.Add(k.group, p.group)
+	e.Add(k.defTopic, p.cfg.CreateTopicKey)
+	e.Add(k.defQueues, p.defQueues)
+	e.Add(k.unitMode, "false")
+	p.fixed[i].Store(e) // racing stores store equal values
+	return e
 }
 
 // extOf returns r's encoded header when the producer sends binary headers,

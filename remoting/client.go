@@ -97,6 +97,8 @@ type Client struct {
 	closed bool // guarded by mu; also guards sends to group.tasks
 	conns  map[string]*dialing
 	nextID uint64
+
+	inlineQueue int // capacity of each connection's inline completions
 }
 
 // dialing is the connection of one address, being dialed until done closes.
@@ -119,6 +121,8 @@ func NewClient(cfg ClientConfig) *Client {
 		group:    newWorkerGroup("client", cfg.Workers, cfg.Queue),
 		handlers: make(map[int32]Handler),
 		conns:    make(map[string]*dialing),
+
+		inlineQueue: inlineQueue,
 	}
 	c.pool.New = func() any { b := make([]byte, 0, 4096); return &b }
 	c.group.start(c.log, nil)
@@ -211,9 +215,13 @@ func (c *Client) dialed(ctx context.Context, addr string) (*dialing, error) {
 		}
 		c.mu.Unlock()
 		select {
-		case <-d.done:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("remoting: connect to %s: %w", addr, context.Cause(ctx))
+		case <-d.done: // connected: the common case, without a full select
+		default:
+			select {
+			case <-d.done:
+			case <-ctx.Done():
+				return nil, fmt.Errorf("remoting: connect to %s: %w", addr, context.Cause(ctx))
+			}
 		}
 		if d.err != nil {
 			return nil, d.err
@@ -245,14 +253,17 @@ func (c *Client) dial(addr string, d *dialing) {
 		return
 	}
 	c.nextID++
+	async := newAsyncConn(c.inlineQueue)
 	conn := newConn(c.ctx, c.nextID, nc, connOptions{
 		maxFrame:     c.cfg.MaxFrameSize,
 		idle:         c.cfg.IdleTimeout,
 		writeTimeout: c.cfg.WriteTimeout,
 		readBuf:      c.cfg.ReadBufferSize,
+		fields:       async.wantsFields,
 	}, clientOwner{c, addr}, &c.pool, &c.opaque, c.log)
+	async.conn = conn // before conn starts reading
 	d.conn = conn
-	d.async = newAsyncConn(conn)
+	d.async = async
 	c.mu.Unlock()
 	c.log.Debug("remoting: connected", "conn", conn.id, "addr", addr)
 	conn.start()

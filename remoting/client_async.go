@@ -20,9 +20,9 @@ import (
 // done: such calls fail up to this much later than their context ends.
 const sweepInterval = 10 * time.Millisecond
 
-// inlineQueue is the capacity of a connection's completion channel and so the
-// most calls that may wait on it at once; further calls fall back to
-// InvokeAsync's way.
+// inlineQueue is the default capacity of a connection's completion channel
+// and so the most calls that may wait on it at once; further calls are
+// completed on a goroutine each, as InvokeAsync's are.
 const inlineQueue = 4096
 
 // asyncConn is the shared completion of one connection's inline calls.
@@ -49,19 +49,39 @@ type inlineCall struct {
 	ctx  context.Context
 	op   int32
 	code int32
+	// overflow says the call was made when ch was full: the connection
+	// completes it on a goroutine of its own (see call), and it is not
+	// counted in inflight.
+	overflow bool
 }
 
 var inlineCalls = sync.Pool{New: func() any { return new(inlineCall) }}
 
-func newAsyncConn(conn *Conn) *asyncConn {
-	return &asyncConn{conn: conn, ch: make(chan callResult, inlineQueue), pending: make(map[int32]*inlineCall)}
+// newAsyncConn returns the state of a connection's inline calls; the
+// caller sets conn.
+func newAsyncConn(queue int) *asyncConn {
+	return &asyncConn{ch: make(chan callResult, queue), pending: make(map[int32]*inlineCall)}
+}
+
+// wantsFields tells the connection's decoder which custom headers go to
+// Command.Fields: those of the responses to inline calls.
+func (a *asyncConn) wantsFields(cmd *Command) bool {
+	if !cmd.IsResponse() {
+		return false
+	}
+	a.mu.Lock()
+	_, ok := a.pending[cmd.Opaque]
+	a.mu.Unlock()
+	return ok
 }
 
 // InvokeAsyncInline sends req to addr and returns once it is queued, like
 // InvokeAsync, and calls cb exactly once with the response or the error,
-// unless it returns an error itself. It differs from InvokeAsync in two
+// unless it returns an error itself. It differs from InvokeAsync in three
 // ways that make it cheaper:
 //
+//   - the response's custom header is in resp.Fields, in header order,
+//     and resp.ExtFields is nil: decoding it builds no map.
 //   - cb runs on the connection's callback goroutine, which runs the
 //     callbacks of the connection's inline calls one after another in the
 //     order their responses arrived. cb should therefore return quickly; a
@@ -93,20 +113,23 @@ func (a *asyncConn) invoke(ctx context.Context, req *Command, ext *BinaryExt, st
 	ic.cb, ic.ctx, ic.op, ic.code = cb, ctx, op, req.Code
 
 	a.mu.Lock()
-	if a.closed || a.inflight >= cap(a.ch) {
-		closed := a.closed
+	if a.closed {
 		a.mu.Unlock()
 		a.release(ic)
-		if closed {
-			return c.closedErr()
-		}
-		// Too many waiting: take the way that needs no room in ch.
-		return c.invokeAsyncExt(ctx, req, ext, st, cb)
+		return c.closedErr()
+	}
+	if a.inflight < cap(a.ch) {
+		a.inflight++
+	} else {
+		// Too many waiting: this call's completion takes a goroutine
+		// of its own instead of room in ch.
+		ic.overflow = true
+		ic.cl.ch = nil
+		ic.cl.cb = func(resp *Command, err error) { a.completeOverflow(ic, resp, err) }
 	}
 	// In pending before the connection can complete it, so the dispatcher
 	// always finds it.
 	a.pending[op] = ic
-	a.inflight++
 	a.mu.Unlock()
 
 	if err := c.register(op, &ic.cl); err != nil {
@@ -134,17 +157,37 @@ func (a *asyncConn) forget(ic *inlineCall) bool {
 		return false
 	}
 	delete(a.pending, ic.op)
-	a.inflight--
+	if !ic.overflow {
+		a.inflight--
+	}
 	a.mu.Unlock()
 	a.release(ic)
 	return true
 }
 
 func (a *asyncConn) release(ic *inlineCall) {
+	if ic.overflow {
+		// Its completion goroutine may still run after the call was
+		// completed otherwise (closed); it must find no new call in ic.
+		return
+	}
 	// Nothing refers to ic any more: the connection removed its call
 	// before completing it, and pending no longer holds it.
 	*ic = inlineCall{}
 	inlineCalls.Put(ic)
+}
+
+// completeOverflow completes an overflow call from the goroutine the
+// connection started for it, unless the dispatcher completed it already.
+func (a *asyncConn) completeOverflow(ic *inlineCall, resp *Command, err error) {
+	a.mu.Lock()
+	if a.pending[ic.op] != ic {
+		a.mu.Unlock()
+		return
+	}
+	delete(a.pending, ic.op)
+	a.mu.Unlock()
+	ic.cb(resp, err)
 }
 
 // dispatch runs the callbacks of the connection's inline calls and fails
@@ -157,6 +200,15 @@ func (a *asyncConn) dispatch() {
 		select {
 		case r := <-a.ch:
 			a.deliver(r)
+			// Take what else is there without a full select each time.
+			for more := true; more; {
+				select {
+				case r = <-a.ch:
+					a.deliver(r)
+				default:
+					more = false
+				}
+			}
 		case <-t.C:
 			a.sweep()
 		case <-a.conn.closed:
@@ -239,34 +291,6 @@ func (a *asyncConn) shutdown() {
 		a.release(ic)
 		cb(nil, err)
 	}
-}
-
-// invokeAsyncExt is invokeAsync with an optional pre-encoded header.
-func (c *Conn) invokeAsyncExt(ctx context.Context, req *Command, ext *BinaryExt, st SerializeType, cb func(*Command, error)) error {
-	if ext == nil {
-		return c.invokeAsync(ctx, req, st, cb)
-	}
-	op := c.nextOpaque()
-	cl := &call{cb: cb}
-	if err := c.register(op, cl); err != nil {
-		return err
-	}
-	if err := c.sendExt(req, ext, st, op, req.Flag&^(FlagResponse|FlagOneway)); err != nil {
-		if c.unregister(op, cl) {
-			return err
-		}
-		return nil
-	}
-	stop := context.AfterFunc(ctx, func() {
-		if c.unregister(op, cl) {
-			cl.complete(nil, c.ctxErr(ctx, req, op))
-		}
-	})
-	cl.stop.Store(&stop)
-	if cl.done.Load() {
-		stop()
-	}
-	return nil
 }
 
 // sendExt is send for requests, with ext, when not nil, as the binary header

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -102,7 +104,8 @@ func TestInvokeAsyncInline(t *testing.T) {
 				if r.err != nil {
 					t.Fatal(r.err)
 				}
-				if r.resp.ExtFields["i"] != fmt.Sprint(r.i) || string(r.resp.Body) != fmt.Sprint(r.i) || seen[r.i] {
+				want := []ExtField{{"i", fmt.Sprint(r.i)}}
+				if r.resp.ExtFields != nil || !slices.Equal(r.resp.Fields, want) || string(r.resp.Body) != fmt.Sprint(r.i) || seen[r.i] {
 					t.Fatalf("callback %d got %v", r.i, r.resp)
 				}
 				seen[r.i] = true
@@ -228,5 +231,90 @@ func TestInvokeSyncAndOnewayExt(t *testing.T) {
 	}
 	if req := <-got; req.ExtFields["k"] != "v" || !req.IsOneway() {
 		t.Fatalf("oneway arrived as %v", req)
+	}
+}
+
+// Calls beyond the completion channel's capacity take a goroutine each but
+// keep the semantics: one callback each, Fields, timeouts, close errors.
+func TestInvokeAsyncInlineOverflow(t *testing.T) {
+	b := newBlocker()
+	var cur atomic.Pointer[blocker]
+	cur.Store(b)
+	conns := make(chan *Conn, 100)
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.Register(codeBlock, "block", HandlerFunc(func(ctx context.Context, conn *Conn, req *Command) *Command {
+			conns <- conn
+			return cur.Load().ServeRemoting(ctx, conn, req)
+		}))
+	})
+	c := newClient(t, ClientConfig{Serialize: SerializeRocketMQ})
+	c.inlineQueue = 2 // before the first call dials
+
+	// Answered: 6 calls, 4 of them overflow.
+	const n = 6
+	type result struct {
+		resp *Command
+		err  error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		var e BinaryExt
+		e.AddInt("i", int64(i))
+		if err := c.InvokeAsyncInline(ctxT(t), s.addr, NewRequest(codeBlock, nil, nil), &e,
+			func(resp *Command, err error) { results <- result{resp, err} }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range n {
+		<-b.started
+	}
+	close(b.release)
+	for range n {
+		r := <-results
+		if r.err != nil || r.resp.Remark != "released" || r.resp.ExtFields != nil {
+			t.Fatalf("got %v %v", r.resp, r.err)
+		}
+	}
+
+	// Timed out and closed.
+	b = newBlocker()
+	cur.Store(b)
+	tctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	for range 4 {
+		if err := c.InvokeAsyncInline(tctx, s.addr, NewRequest(codeBlock, nil, nil), nil,
+			func(resp *Command, err error) { results <- result{resp, err} }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 4 {
+		if r := <-results; !errors.Is(r.err, ErrTimeout) {
+			t.Fatalf("got %v %v, want ErrTimeout", r.resp, r.err)
+		}
+	}
+	for range 4 {
+		if err := c.InvokeAsyncInline(context.Background(), s.addr, NewRequest(codeBlock, nil, nil), nil,
+			func(resp *Command, err error) { results <- result{resp, err} }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 8 {
+		<-b.started
+	}
+	var conn *Conn
+	for len(conns) > 0 {
+		conn = <-conns
+	}
+	_ = conn.Close()
+	for range 4 {
+		if r := <-results; !errors.Is(r.err, ErrConnClosed) {
+			t.Fatalf("got %v %v, want ErrConnClosed", r.resp, r.err)
+		}
+	}
+	close(b.release)
+	select {
+	case r := <-results:
+		t.Fatalf("extra callback %v %v", r.resp, r.err)
+	case <-time.After(50 * time.Millisecond):
 	}
 }

@@ -61,9 +61,25 @@ func (e *BinaryExt) AddBytes(k string, v []byte) {
 
 // AddInt appends field k with the decimal form of v.
 func (e *BinaryExt) AddInt(k string, v int64) {
+	if v >= 0 && v < 10 {
+		// Flags, counters and queue ids are mostly single digits.
+		if e.key(k, 1) {
+			e.b = append(e.b, byte('0'+v))
+		}
+		return
+	}
 	var tmp [20]byte
 	d := strconv.AppendInt(tmp[:0], v, 10)
 	e.AddBytes(k, d)
+}
+
+// Append appends all fields of o, which may be encoded once and appended to
+// many requests (the fields every request of a sender has).
+func (e *BinaryExt) Append(o *BinaryExt) {
+	if o.err != nil && e.err == nil {
+		e.err = o.err
+	}
+	e.b = append(e.b, o.b...)
 }
 
 // AddBool appends field k with "true" or "false".
