@@ -85,8 +85,14 @@ type sendOpts struct {
 	maxReconsumeTimes int32
 }
 
-// maxPooledBuffer bounds the buffers kept in pooled requests.
+// maxPooledBuffer bounds the buffers kept in pooled requests, but for
+// batch bodies.
 const maxPooledBuffer = 64 << 10
+
+// maxPooledBatch bounds the batch bodies kept in pooled requests: a batch
+// of 64 messages of 1 KiB is already past maxPooledBuffer, and growing a
+// fresh body for each batch was most of a batch's cost.
+const maxPooledBatch = 4 << 20
 
 func (p *Producer) getReq() *sendReq {
 	if r, ok := p.reqs.Get().(*sendReq); ok {
@@ -103,14 +109,14 @@ func (p *Producer) putReq(r *sendReq) {
 	// ext keeps its entries: the next request of the same key set
 	// overwrites every one of them (see setHeader), which is cheaper
 	// than clearing the map.
-	r.cmd = remoting.Command{}
 	r.msg = nil
 	if cap(r.props) > maxPooledBuffer {
 		r.props = nil
 	}
-	if cap(r.body) > maxPooledBuffer {
+	if cap(r.body) > maxPooledBatch || (cap(r.body) > maxPooledBuffer && r.cmd.Code != remoting.RequestSendBatchMessage) {
 		r.body = nil
 	}
+	r.cmd = remoting.Command{}
 	p.reqs.Put(r)
 }
 
@@ -720,7 +726,17 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	r := p.getReq()
 	r.now = time.Now()
 	ids := make([]string, 0, len(msgs))
-	body := r.body[:0]
+	// Size the body once: records of 20 bytes, body, 2 bytes and
+	// properties, which hold a 42-byte UNIQ_KEY entry besides the
+	// message's own.
+	need := 0
+	for _, m := range msgs {
+		need += 22 + len(m.Body) + 42
+		for k, v := range m.Properties {
+			need += len(k) + len(v) + 2
+		}
+	}
+	body := slices.Grow(r.body[:0], need)
 	for i, m := range msgs {
 		// Record: [total][magic 0][crc 0][flag][body len][body][props len][props].
 		start := len(body)
