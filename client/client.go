@@ -31,6 +31,8 @@ type Client struct {
 	id   string
 	ip   netip.Addr
 	uniq *message.UniqIDGenerator
+	// batchIDs makes the UNIQ_KEYs of batches (see batchIDs).
+	batchIDs *batchIDs
 
 	nsNext atomic.Uint32 // round-robin position in cfg.NameServers
 	routes routeCache
@@ -87,7 +89,9 @@ func New(cfg Config) (*Client, error) {
 		// The per-process part of the id (Java's class-loader hash) is
 		// derived from the client id so two Clients of one process make
 		// distinct ids.
-		uniq:      message.NewUniqIDGenerator(ip, os.Getpid(), int32(h.Sum32())),
+		uniq: message.NewUniqIDGenerator(ip, os.Getpid(), int32(h.Sum32())),
+		// A salt of its own, so batch ids never equal those of uniq.
+		batchIDs:  newBatchIDs(ip, os.Getpid(), int32(h.Sum32()^batchSalt)),
 		faults:    newFaultTracker(),
 		producers: make(map[string]*Producer),
 		consumers: make(map[string]groupMember),

@@ -185,7 +185,21 @@ func TestSendOneway(t *testing.T) {
 }
 
 func TestSendBatch(t *testing.T) {
-	env := newTestEnv(t, 1)
+	for _, tc := range []struct {
+		name  string
+		st    remoting.SerializeType
+		ownID string // UNIQ_KEY of the second message, if any
+	}{
+		{"json", remoting.SerializeJSON, ""},
+		{"binary", remoting.SerializeRocketMQ, ""},
+		{"binary with an own id", remoting.SerializeRocketMQ, "0A0102030000ABCD0000000000000042"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testSendBatch(t, tc.st, tc.ownID) })
+	}
+}
+
+func testSendBatch(t *testing.T, st remoting.SerializeType, ownID string) {
+	env := newTestEnv(t, 1, func(c *Config) { c.Serialize = st })
 	b := env.brokers[0]
 	env.ns.setRoute("T", 1, PermRead|PermWrite, b)
 	p := newTestProducer(t, env.c, ProducerConfig{})
@@ -195,6 +209,9 @@ func TestSendBatch(t *testing.T) {
 		msg("T", strings.Repeat("z", 10000), nil), // never compressed in a batch
 	}
 	msgs[1].Flag = 3
+	if ownID != "" {
+		msgs[1].Properties = map[string]string{message.PropertyUniqClientMessageIDKeyIdx: ownID}
+	}
 	res, err := p.SendBatch(testCtx(t), msgs)
 	if err != nil {
 		t.Fatal(err)
@@ -210,6 +227,9 @@ func TestSendBatch(t *testing.T) {
 	ids := strings.Split(res.MsgID, ",")
 	if len(ids) != 3 || len(strings.Split(res.OffsetMsgID, ",")) != 3 || res.QueueOffset != 0 {
 		t.Fatalf("result = %+v", res)
+	}
+	if ids[0] == ids[1] || ids[1] == ids[2] || ids[0] == ids[2] || (ownID != "" && ids[1] != ownID) {
+		t.Fatalf("ids %q", ids)
 	}
 	for i, it := range items {
 		props := message.DecodeProperties(string(it.Properties))

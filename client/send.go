@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/saturnmq/saturn/message"
@@ -64,6 +65,14 @@ type sendReq struct {
 	topic    string
 	msg      *message.Message // what the selector sees
 	now      time.Time        // when it was prepared: born timestamp, deadline
+
+	// refs counts who uses r: the sender until the send is over, and each
+	// frame a connection may still write r.body from (binary requests
+	// with large bodies go out without a copy; see extOf). The last one
+	// recycles r. A frame dropped with its connection never gives its
+	// reference back, and r is then left to the garbage collector.
+	refs    atomic.Int32
+	written func() // p.unref(r), bound once: r.cmd.Written
 }
 
 // sendFields is what varies between the headers of a producer's send
@@ -96,16 +105,26 @@ const maxPooledBatch = 4 << 20
 
 func (p *Producer) getReq() *sendReq {
 	if r, ok := p.reqs.Get().(*sendReq); ok {
+		r.refs.Store(1)
 		return r
 	}
 	r := &sendReq{}
+	r.refs.Store(1)
 	if !p.binary {
 		r.ext = make(map[string]string, 16)
 	}
+	r.written = func() { p.unref(r) }
 	return r
 }
 
-func (p *Producer) putReq(r *sendReq) {
+// putReq gives up the sender's reference to r (see sendReq.refs).
+func (p *Producer) putReq(r *sendReq) { p.unref(r) }
+
+// unref drops a reference to r and recycles r with the last one.
+func (p *Producer) unref(r *sendReq) {
+	if r.refs.Add(-1) != 0 {
+		return
+	}
 	// ext keeps its entries: the next request of the same key set
 	// overwrites every one of them (see setHeader), which is cheaper
 	// than clearing the map.
@@ -125,23 +144,31 @@ func (p *Producer) putReq(r *sendReq) {
 // not modified: sending one Message value twice gives two ids.
 func (p *Producer) appendProps(dst []byte, msg *message.Message) ([]byte, string) {
 	id := msg.Properties[message.PropertyUniqClientMessageIDKeyIdx]
+	dst = appendUserProps(dst, msg)
+	if id == "" {
+		id = p.c.uniq.Next()
+		dst = appendProp(dst, message.PropertyUniqClientMessageIDKeyIdx, id)
+	}
+	return dst, id
+}
+
+// appendUserProps appends the encoded properties of msg.
+func appendUserProps(dst []byte, msg *message.Message) []byte {
 	for k, v := range msg.Properties {
 		if k == "" || v == "" {
 			continue
 		}
-		dst = append(dst, k...)
-		dst = append(dst, message.NameValueSeparator)
-		dst = append(dst, v...)
-		dst = append(dst, message.PropertySeparator)
+		dst = appendProp(dst, k, v)
 	}
-	if id == "" {
-		id = p.c.uniq.Next()
-		dst = append(dst, message.PropertyUniqClientMessageIDKeyIdx...)
-		dst = append(dst, message.NameValueSeparator)
-		dst = append(dst, id...)
-		dst = append(dst, message.PropertySeparator)
-	}
-	return dst, id
+	return dst
+}
+
+// appendProp appends one encoded property.
+func appendProp(dst []byte, k, v string) []byte {
+	dst = append(dst, k...)
+	dst = append(dst, message.NameValueSeparator)
+	dst = append(dst, v...)
+	return append(dst, message.PropertySeparator)
 }
 
 // checkTopic is checkTopic, remembering the last topic that passed: a
@@ -382,9 +409,14 @@ func (p *Producer) fixedHeader(k *sendKeys) *remoting.BinaryExt {
 }
 
 // extOf returns r's encoded header when the producer sends binary headers,
-// else nil (the header is in r.cmd.ExtFields).
+// else nil (the header is in r.cmd.ExtFields). Called once per attempt,
+// right before the request is handed to remoting: with a binary header,
+// remoting calls r.cmd.Written once it no longer uses r.cmd.Body (at once
+// when it copied the body), so each attempt holds a reference to r.
 func (p *Producer) extOf(r *sendReq) *remoting.BinaryExt {
 	if p.binary {
+		r.refs.Add(1)
+		r.cmd.Written = r.written
 		return &r.bext
 	}
 	return nil
@@ -725,17 +757,26 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	}
 	r := p.getReq()
 	r.now = time.Now()
-	ids := make([]string, 0, len(msgs))
 	// Size the body once: records of 20 bytes, body, 2 bytes and
-	// properties, which hold a 42-byte UNIQ_KEY entry besides the
-	// message's own.
-	need := 0
+	// properties, which hold a UNIQ_KEY entry besides the message's own.
+	// Messages without a UNIQ_KEY of their own (all, usually) get theirs
+	// from one block of ids.
+	need, own := 0, false
 	for _, m := range msgs {
-		need += 22 + len(m.Body) + 42
+		need += 22 + len(m.Body) + len(message.PropertyUniqClientMessageIDKeyIdx) + 2 + p.c.batchIDs.idLen()
 		for k, v := range m.Properties {
 			need += len(k) + len(v) + 2
 		}
+		own = own || m.Properties[message.PropertyUniqClientMessageIDKeyIdx] != ""
 	}
+	var ids []string
+	var joined string
+	if own {
+		ids = make([]string, 0, len(msgs))
+	} else {
+		joined = p.c.batchIDs.next(len(msgs))
+	}
+	idLen := p.c.batchIDs.idLen()
 	body := slices.Grow(r.body[:0], need)
 	for i, m := range msgs {
 		// Record: [total][magic 0][crc 0][flag][body len][body][props len][props].
@@ -745,7 +786,13 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 		body = append(body, 0, 0)
 		pstart := len(body)
 		var id string
-		body, id = p.appendProps(body, m)
+		if own {
+			body, id = p.appendProps(body, m)
+			ids = append(ids, id)
+		} else {
+			body = appendUserProps(body, m)
+			body = appendProp(body, message.PropertyUniqClientMessageIDKeyIdx, joined[i*(idLen+1):][:idLen])
+		}
 		plen := len(body) - pstart
 		if plen > message.MaxPropertiesLength {
 			p.putReq(r)
@@ -755,7 +802,6 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 		putInt32(body[start+12:], m.Flag)
 		putInt32(body[start+16:], int32(len(m.Body)))
 		body[pstart-2], body[pstart-1] = byte(plen>>8), byte(plen)
-		ids = append(ids, id)
 	}
 	r.body = body
 	if len(body) > p.cfg.MaxMessageSize {
@@ -775,7 +821,10 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	}
 	r.topic = topic
 	r.msg = msgs[0]
-	r.msgID = strings.Join(ids, ",")
+	r.msgID = joined
+	if own {
+		r.msgID = strings.Join(ids, ",")
+	}
 	r.cmd = remoting.Command{Code: remoting.RequestSendBatchMessage, Language: remoting.LangGo, Version: remoting.CurrentVersion, ExtFields: ext, Body: body}
 	return r, nil
 }

@@ -95,7 +95,12 @@ func (a *asyncConn) wantsFields(cmd *Command) bool {
 // then ignored) and the request goes in the ROCKETMQ binary serialization,
 // whatever the client's configuration says; ext may be reused once
 // InvokeAsyncInline returned. req's body is copied into the frame, so req
-// may be reused once it returned, too.
+// may be reused once it returned, too; except that with ext, when
+// req.Written is set and the body is 4 KiB or more, the body is written
+// from where it is, as for responses (see Command.Written): it must then
+// stay unmodified until Written is called, which may be never (the
+// connection closed first) and may be after cb ran. The same holds for
+// InvokeSyncExt and InvokeOnewayExt.
 func (c *Client) InvokeAsyncInline(ctx context.Context, addr string, req *Command, ext *BinaryExt, cb func(*Command, error)) error {
 	d, err := c.dialed(ctx, addr)
 	if err != nil {
@@ -294,33 +299,53 @@ func (a *asyncConn) shutdown() {
 }
 
 // sendExt is send for requests, with ext, when not nil, as the binary header
-// in place of req.ExtFields.
+// in place of req.ExtFields. With ext, a request that has Written set and a
+// body of zeroCopyMin bytes or more is written from its body, without a
+// copy, as large responses are; Written is called once the connection no
+// longer uses the body (or never, when the connection closed first).
 func (c *Conn) sendExt(req *Command, ext *BinaryExt, st SerializeType, opaque, flag int32) error {
 	if ext == nil {
 		return c.send(req, st, opaque, flag)
 	}
+	var body []byte
+	done := req.Written
+	if done != nil && len(req.Body) >= zeroCopyMin {
+		body = req.Body
+	}
 	bp := c.pool.Get().(*[]byte)
-	b, err := appendBinaryFrame((*bp)[:0], req, ext, opaque, flag)
+	var b []byte
+	var err error
+	if body != nil {
+		b, err = appendBinaryFrameHead((*bp)[:0], req, ext, opaque, flag, 0)
+	} else {
+		b, err = appendBinaryFrame((*bp)[:0], req, ext, opaque, flag)
+	}
 	if err != nil {
 		c.pool.Put(bp)
+		callDone(done)
 		return err
 	}
 	*bp = b
-	return c.queueFrame(bp)
+	if body == nil {
+		callDone(done) // copied into the frame
+		done = nil
+	}
+	return c.queueFrame(outFrame{buf: bp, body: body, done: done})
 }
 
 // queueFrame queues an encoded request frame for the writer, as send does.
-func (c *Conn) queueFrame(bp *[]byte) error {
+func (c *Conn) queueFrame(f outFrame) error {
 	c.wmu.Lock()
 	if c.drain || c.Err() != nil {
 		c.wmu.Unlock()
-		c.putBuf(bp)
+		c.putBuf(f.buf)
+		callDone(f.done)
 		if c.Err() != nil {
 			return c.closedErr()
 		}
 		return fmt.Errorf("%w: %s is closing", ErrConnClosed, c)
 	}
-	c.queue = append(c.queue, outFrame{buf: bp})
+	c.queue = append(c.queue, f)
 	first := len(c.queue) == 1
 	c.wmu.Unlock()
 	if first {

@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -316,5 +317,34 @@ func TestInvokeAsyncInlineOverflow(t *testing.T) {
 	case r := <-results:
 		t.Fatalf("extra callback %v %v", r.resp, r.err)
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// Large request bodies with Written set go out without a copy; Written tells
+// when the connection is done with them.
+func TestExtRequestBodyWrittenWithoutCopy(t *testing.T) {
+	s := startServer(t, ServerConfig{}, nil)
+	c := newClient(t, ClientConfig{})
+	for _, size := range []int{10, zeroCopyMin, 100 << 10} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			body := make([]byte, size)
+			for i := range body {
+				body[i] = byte(i * 7)
+			}
+			var written atomic.Int32
+			req := NewRequest(codeEcho, nil, body)
+			req.Written = func() { written.Add(1) }
+			var e BinaryExt
+			e.Add("k", "v")
+			resp, err := c.InvokeSyncExt(ctxT(t), s.addr, req, &e)
+			if err != nil || !bytes.Equal(resp.Body, body) {
+				t.Fatalf("echo of %d bytes: %d bytes back, %v", size, len(resp.Body), err)
+			}
+			waitFor(t, "Written", func() bool { return written.Load() == 1 })
+			if err := c.InvokeOnewayExt(ctxT(t), s.addr, req, &e); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "Written of the oneway request", func() bool { return written.Load() == 2 })
+		})
 	}
 }

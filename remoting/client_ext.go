@@ -95,6 +95,17 @@ func (e *BinaryExt) AddBool(k string, v bool) {
 // custom header (req.ExtFields is ignored), in the ROCKETMQ serialization,
 // with the given opaque and flag.
 func appendBinaryFrame(dst []byte, req *Command, ext *BinaryExt, opaque, flag int32) ([]byte, error) {
+	dst, err := appendBinaryFrameHead(dst, req, ext, opaque, flag, len(req.Body))
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, req.Body...), nil
+}
+
+// appendBinaryFrameHead is appendBinaryFrame without the body, for which
+// it reserves room (spare) in dst: the frame's length counts the body,
+// whose bytes must follow on the wire.
+func appendBinaryFrameHead(dst []byte, req *Command, ext *BinaryExt, opaque, flag int32, spare int) ([]byte, error) {
 	if ext.err != nil {
 		return dst, ext.err
 	}
@@ -109,7 +120,7 @@ func appendBinaryFrame(dst []byte, req *Command, ext *BinaryExt, opaque, flag in
 	if total > math.MaxInt32 {
 		return dst, frameErr(ErrNotEncodable, -1, "frame of "+strconv.Itoa(total)+" bytes exceeds the 32-bit total length")
 	}
-	if n := len(dst) + 4 + total; cap(dst) < n {
+	if n := len(dst) + 4 + total - len(req.Body) + spare; cap(dst) < n {
 		grown := make([]byte, len(dst), n)
 		copy(grown, dst)
 		dst = grown
@@ -125,7 +136,7 @@ func appendBinaryFrame(dst []byte, req *Command, ext *BinaryExt, opaque, flag in
 	dst = append(dst, req.Remark...)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(ext.b)))
 	dst = append(dst, ext.b...)
-	return append(dst, req.Body...), nil
+	return dst, nil
 }
 
 // InvokeSyncExt is InvokeSync with the custom header given as ext, when not
