@@ -42,6 +42,19 @@ type Conn struct {
 	queue []outFrame
 	drain bool // close once queue is written; no further frames accepted
 	wake  chan struct{}
+	// writing is set, under wmu, while one goroutine owns the socket for
+	// writing: the writer with a batch taken from queue, or a goroutine
+	// writing its own response directly (see tryDirect). Only the owner
+	// writes, so frames never interleave; the owner that finds queue
+	// non-empty (or drain set) when it lets go wakes the writer.
+	writing bool
+	direct  directWriter // nil-safe; no direct writes when unsupported
+
+	// busy counts this connection's requests handed to worker pools and
+	// not yet served. While it is above zero a response waits for the
+	// writer, which then carries the responses of the others finishing
+	// about now in the same writev; the last one out writes directly.
+	busy atomic.Int32
 
 	// Outstanding requests sent by this side, by opaque. nil once closed,
 	// so no call can be registered on a closed conn.
@@ -64,6 +77,7 @@ type outFrame struct {
 	buf  *[]byte
 	body []byte
 	done func() // the response's Written, called once body was written
+	off  int    // bytes of buf and then body already written
 }
 
 // zeroCopyMin is the body size from which a response body is written from
@@ -151,6 +165,7 @@ func newConn(parent context.Context, id uint64, nc net.Conn, opts connOptions, o
 		readerDone: make(chan struct{}),
 	}
 	c.lastWrite.Store(time.Now().UnixNano())
+	c.direct.init(nc)
 	return c
 }
 
@@ -295,7 +310,16 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 		}
 		return fmt.Errorf("%w: %s is closing", ErrConnClosed, c)
 	}
-	c.queue = append(c.queue, outFrame{bp, body, done})
+	if flag&FlagResponse != 0 && !c.writing && len(c.queue) == 0 && c.busy.Load() == 0 && c.direct.ok() {
+		// Nothing to coalesce with: write now instead of waking the
+		// writer, which saves a goroutine hand-off per response when
+		// the connection is not busy.
+		c.writing = true
+		c.wmu.Unlock()
+		c.writeDirect(outFrame{buf: bp, body: body, done: done})
+		return nil
+	}
+	c.queue = append(c.queue, outFrame{buf: bp, body: body, done: done})
 	first := len(c.queue) == 1
 	c.wmu.Unlock()
 	if first {
@@ -304,6 +328,34 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 		c.signalWriter()
 	}
 	return nil
+}
+
+// writeDirect writes f as far as the socket takes it without waiting (the
+// caller owns writing) and hands what is left, and whatever was queued
+// meanwhile, to the writer.
+func (c *Conn) writeDirect(f outFrame) {
+	n, err := c.direct.write(&f)
+	if err != nil {
+		c.closeWith(fmt.Errorf("write: %w", err))
+	}
+	complete := err == nil && f.off+n == len(*f.buf)+len(f.body)
+	if complete {
+		c.lastWrite.Store(time.Now().UnixNano())
+		c.putBuf(f.buf)
+		callDone(f.done)
+	}
+	f.off += n
+	c.wmu.Lock()
+	c.writing = false
+	if !complete && err == nil {
+		// The rest goes before anything queued meanwhile.
+		c.queue = slices.Insert(c.queue, 0, f)
+	}
+	wake := len(c.queue) > 0 || c.drain
+	c.wmu.Unlock()
+	if wake {
+		c.signalWriter()
+	}
 }
 
 // callDone calls a response's Written callback, if any.
@@ -341,10 +393,19 @@ func (c *Conn) writeLoop() {
 		// under load one writev then carries several frames instead of
 		// one each. When idle nothing else runs and this costs nothing.
 		runtime.Gosched()
+		own := false // this loop owns writing
 		for {
 			c.wmu.Lock()
+			if c.writing && !own {
+				// A direct write owns the socket; it wakes us when it
+				// lets go with frames left.
+				c.wmu.Unlock()
+				break
+			}
 			batch, c.queue = c.queue, batch[:0]
 			drain := c.drain
+			own = len(batch) > 0
+			c.writing = own
 			c.wmu.Unlock()
 			if len(batch) == 0 {
 				if drain {
@@ -355,9 +416,14 @@ func (c *Conn) writeLoop() {
 			}
 			vec = vec[:0]
 			for _, f := range batch {
-				vec = append(vec, *f.buf)
-				if len(f.body) > 0 {
-					vec = append(vec, f.body)
+				head, body := *f.buf, f.body
+				if f.off < len(head) {
+					vec = append(vec, head[f.off:])
+				} else {
+					body = body[f.off-len(head):]
+				}
+				if len(body) > 0 {
+					vec = append(vec, body)
 				}
 			}
 			if c.opts.writeTimeout > 0 {
@@ -370,6 +436,7 @@ func (c *Conn) writeLoop() {
 				callDone(f.done)
 				batch[i] = outFrame{} // drop the body
 			}
+			batch = batch[:0]
 			clear(vec) // slots past len were cleared in earlier rounds
 			if err != nil {
 				if isTimeout(err) {

@@ -94,11 +94,14 @@ func (g *workerGroup) start(log *slog.Logger, done func()) {
 }
 
 // offer queues t without blocking; false means the queue is full.
+// The request counts in its connection's busy until serve answered it.
 func (g *workerGroup) offer(t task) bool {
+	t.conn.busy.Add(1)
 	select {
 	case g.tasks <- t:
 		return true
 	default:
+		t.conn.busy.Add(-1)
 		return false
 	}
 }
@@ -106,6 +109,9 @@ func (g *workerGroup) offer(t task) bool {
 // serve runs one handler and writes its response unless the request is oneway.
 func serve(log *slog.Logger, t task) {
 	resp, panicked := callHandler(log, t)
+	// Served: from now on this request no longer holds back direct
+	// writes of responses (its own included).
+	t.conn.busy.Add(-1)
 	if resp == nil {
 		return // the handler may have kept req to answer later
 	}

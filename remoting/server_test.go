@@ -879,3 +879,40 @@ func TestRegisterFields(t *testing.T) {
 		})
 	}
 }
+
+// TestResponsesStayWholeWhenThePeerReadsLate pipelines requests of mixed
+// sizes and reads the responses only once all are sent: responses larger
+// than the socket buffers are written in part directly and finished by the
+// writer while others queue behind them, and every frame must still arrive
+// whole and unmixed.
+func TestResponsesStayWholeWhenThePeerReadsLate(t *testing.T) {
+	s := startServer(t, ServerConfig{}, nil)
+	r := dialRaw(t, s.addr)
+	sizes := []int{12 << 20, 10, 1 << 20, 5 << 10, 0, 9 << 20, 100}
+	bodies := map[int32][]byte{}
+	for round := range 3 {
+		for i, n := range sizes {
+			op := int32(round*len(sizes) + i + 1)
+			body := bytes.Repeat([]byte{byte('a' + int(op)%26)}, n)
+			bodies[op] = body
+			r.write(&Command{Code: codeEcho, Opaque: op, Serialize: SerializeRocketMQ, Body: body})
+			if i%2 == 0 {
+				continue // pipeline some, answer others one by one
+			}
+			for range i%2 + 1 {
+				resp := r.read()
+				if want, ok := bodies[resp.Opaque]; !ok || !bytes.Equal(resp.Body, want) {
+					t.Fatalf("response opaque %d: %d bytes, not the body sent", resp.Opaque, len(resp.Body))
+				}
+				delete(bodies, resp.Opaque)
+			}
+		}
+	}
+	for len(bodies) > 0 {
+		resp := r.read()
+		if want, ok := bodies[resp.Opaque]; !ok || !bytes.Equal(resp.Body, want) {
+			t.Fatalf("response opaque %d: %d bytes, not the body sent", resp.Opaque, len(resp.Body))
+		}
+		delete(bodies, resp.Opaque)
+	}
+}
