@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/saturnmq/saturn/message"
 	"github.com/saturnmq/saturn/remoting"
 )
 
@@ -30,9 +29,7 @@ type Client struct {
 	rc   *remoting.Client
 	id   string
 	ip   netip.Addr
-	uniq *message.UniqIDGenerator
-	// batchIDs makes the UNIQ_KEYs of batches (see batchIDs).
-	batchIDs *batchIDs
+	uniq *uniqIDs
 
 	nsNext atomic.Uint32 // round-robin position in cfg.NameServers
 	routes routeCache
@@ -89,9 +86,7 @@ func New(cfg Config) (*Client, error) {
 		// The per-process part of the id (Java's class-loader hash) is
 		// derived from the client id so two Clients of one process make
 		// distinct ids.
-		uniq: message.NewUniqIDGenerator(ip, os.Getpid(), int32(h.Sum32())),
-		// A salt of its own, so batch ids never equal those of uniq.
-		batchIDs:  newBatchIDs(ip, os.Getpid(), int32(h.Sum32()^batchSalt)),
+		uniq:      newUniqIDs(ip, os.Getpid(), int32(h.Sum32())),
 		faults:    newFaultTracker(),
 		producers: make(map[string]*Producer),
 		consumers: make(map[string]groupMember),

@@ -146,7 +146,7 @@ func (p *Producer) appendProps(dst []byte, msg *message.Message) ([]byte, string
 	id := msg.Properties[message.PropertyUniqClientMessageIDKeyIdx]
 	dst = appendUserProps(dst, msg)
 	if id == "" {
-		id = p.c.uniq.Next()
+		id = p.c.uniq.next(1)
 		dst = appendProp(dst, message.PropertyUniqClientMessageIDKeyIdx, id)
 	}
 	return dst, id
@@ -180,7 +180,8 @@ func (p *Producer) checkTopic(topic string) error {
 	if err := checkTopic(topic); err != nil {
 		return err
 	}
-	p.validTopic.Store(&topic)
+	t := topic // a copy: taking topic's address would move it to the heap on every call
+	p.validTopic.Store(&t)
 	return nil
 }
 
@@ -288,8 +289,11 @@ func (p *Producer) setHeader(r *sendReq, k *sendKeys, topic string, o *sendOpts)
 
 // bornStamp returns now in Unix milliseconds as a string,
 // formatted once per millisecond rather than once per message.
-func (p *Producer) bornStamp(now time.Time) string {
-	ms := now.UnixMilli()
+func (p *Producer) bornStamp(now time.Time) string { return p.msString(now.UnixMilli()) }
+
+// msString returns the decimal form of ms, a time in Unix milliseconds,
+// remembering the last one.
+func (p *Producer) msString(ms int64) string {
 	if b := p.born.Load(); b != nil && b.ms == ms {
 		return b.s
 	}
@@ -376,7 +380,7 @@ func (p *Producer) encodeHeader(r *sendReq, qid int32) {
 	e.Add(k.topic, h.topic)
 	e.AddInt(k.queueID, int64(qid))
 	e.AddInt(k.sysFlag, int64(h.sysFlag))
-	e.AddInt(k.born, h.born)
+	e.Add(k.born, p.msString(h.born))
 	e.AddInt(k.flag, int64(h.flag))
 	if h.props {
 		e.AddBytes(k.props, r.props)
@@ -763,7 +767,7 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	// from one block of ids.
 	need, own := 0, false
 	for _, m := range msgs {
-		need += 22 + len(m.Body) + len(message.PropertyUniqClientMessageIDKeyIdx) + 2 + p.c.batchIDs.idLen()
+		need += 22 + len(m.Body) + len(message.PropertyUniqClientMessageIDKeyIdx) + 2 + p.c.uniq.idLen()
 		for k, v := range m.Properties {
 			need += len(k) + len(v) + 2
 		}
@@ -774,9 +778,9 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	if own {
 		ids = make([]string, 0, len(msgs))
 	} else {
-		joined = p.c.batchIDs.next(len(msgs))
+		joined = p.c.uniq.next(len(msgs))
 	}
-	idLen := p.c.batchIDs.idLen()
+	idLen := p.c.uniq.idLen()
 	body := slices.Grow(r.body[:0], need)
 	for i, m := range msgs {
 		// Record: [total][magic 0][crc 0][flag][body len][body][props len][props].

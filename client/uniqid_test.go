@@ -8,10 +8,10 @@ import (
 	"github.com/saturnmq/saturn/message"
 )
 
-func TestBatchIDsHaveTheLayoutOfUniqKeys(t *testing.T) {
+func TestUniqIDsHaveTheLayoutOfTheGenerator(t *testing.T) {
 	for _, ip := range []netip.Addr{netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("fe80::1"), {}} {
 		t.Run(ip.String(), func(t *testing.T) {
-			g := newBatchIDs(ip, 4242, 77)
+			g := newUniqIDs(ip, 4242, 77)
 			ref := message.NewUniqIDGenerator(ip, 4242, 77).Next()
 			seen := map[string]bool{}
 			for _, n := range []int{1, 3, 64} {
@@ -37,15 +37,5 @@ func TestBatchIDsHaveTheLayoutOfUniqKeys(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestBatchIDsDifferFromTheClientGenerator(t *testing.T) {
-	ip := netip.MustParseAddr("10.1.2.3")
-	a := newBatchIDs(ip, 1, 5).next(1)
-	b := message.NewUniqIDGenerator(ip, 1, 5^batchSalt).Next()
-	c := newBatchIDs(ip, 1, 5^batchSalt).next(1)
-	if a[:20] == b[:20] || c[:20] != b[:20] {
-		t.Fatalf("fixed parts: batch %q, generator %q, batch with the generator's salt %q", a, b, c)
 	}
 }

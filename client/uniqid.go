@@ -7,17 +7,14 @@ import (
 	"time"
 )
 
-// batchIDs makes the UNIQ_KEYs of batch messages: ids in the layout of
-// message.UniqIDGenerator (address, process id, a per-process int32, the
-// milliseconds since the start of the month and an int16 counter, as
-// upper-case hex), but for a whole batch at once, with one clock reading,
-// one lock and one string for all of them. Making them one by one (a clock
-// reading, a lock and two allocations each) was the largest part of a
-// batch's client CPU after the copies.
-//
-// Its per-process int32 differs from the one of the client's generator, so
-// the two never make the same id.
-type batchIDs struct {
+// uniqIDs makes the UNIQ_KEYs of a client's messages: ids in the layout of
+// message.UniqIDGenerator and the Java client (address, process id, a
+// per-process int32, the milliseconds since the start of the month and an
+// int16 counter, as upper-case hex), but for a whole batch at once if need
+// be, with one clock reading, one lock and one string for all of them.
+// Making them one by one (a clock reading, a lock and two allocations each)
+// was the largest part of a batch's client CPU after the copies.
+type uniqIDs struct {
 	prefix []byte // upper-case hex of the fixed part
 
 	mu         sync.Mutex
@@ -28,11 +25,7 @@ type batchIDs struct {
 
 const upperHex = "0123456789ABCDEF"
 
-// batchSalt is XORed into the client's per-process int32 to make the one of
-// its batchIDs: any non-zero value keeps the two apart.
-const batchSalt = 0x5bd1e995
-
-func newBatchIDs(ip netip.Addr, pid int, salt int32) *batchIDs {
+func newUniqIDs(ip netip.Addr, pid int, salt int32) *uniqIDs {
 	var fixed []byte
 	switch {
 	case !ip.IsValid():
@@ -46,7 +39,7 @@ func newBatchIDs(ip netip.Addr, pid int, salt int32) *batchIDs {
 	}
 	fixed = binary.BigEndian.AppendUint16(fixed, uint16(pid))
 	fixed = binary.BigEndian.AppendUint32(fixed, uint32(salt))
-	return &batchIDs{prefix: appendHex(nil, fixed)}
+	return &uniqIDs{prefix: appendHex(nil, fixed)}
 }
 
 func appendHex(dst, src []byte) []byte {
@@ -57,12 +50,12 @@ func appendHex(dst, src []byte) []byte {
 }
 
 // idLen returns the length of one id.
-func (g *batchIDs) idLen() int { return len(g.prefix) + 12 }
+func (g *uniqIDs) idLen() int { return len(g.prefix) + 12 }
 
 // next returns n new ids joined by commas, as SendResult.MsgID lists the ids
-// of a batch; id i is joined[i*(idLen()+1):][:idLen()]. At most 65536 ids
+// of a batch (a single id for n = 1); id i is joined[i*(idLen()+1):][:idLen()]. At most 65536 ids
 // per millisecond are distinct, as with the Java client.
-func (g *batchIDs) next(n int) string {
+func (g *uniqIDs) next(n int) string {
 	t := time.Now()
 	g.mu.Lock()
 	if g.nextMonth.IsZero() || !t.Before(g.nextMonth) || t.Before(g.monthStart) {
