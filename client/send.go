@@ -418,13 +418,20 @@ func (p *Producer) fixedHeader(k *sendKeys) *remoting.BinaryExt {
 // remoting calls r.cmd.Written once it no longer uses r.cmd.Body (at once
 // when it copied the body), so each attempt holds a reference to r.
 func (p *Producer) extOf(r *sendReq) *remoting.BinaryExt {
-	if p.binary {
+	if !p.binary {
+		return nil
+	}
+	if len(r.cmd.Body) >= zeroCopyBody {
 		r.refs.Add(1)
 		r.cmd.Written = r.written
-		return &r.bext
 	}
-	return nil
+	return &r.bext
 }
+
+// zeroCopyBody is the body size from which remoting writes request bodies
+// without a copy (see remoting.Client.InvokeAsyncInline); smaller ones are
+// copied at once, and tracking them would cost more than it saves.
+const zeroCopyBody = 4 << 10
 
 // outcome classifies a send response. It returns the result on success,
 // retry=true when another broker should be tried, or the final error.
