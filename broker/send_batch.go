@@ -49,20 +49,23 @@ func (b *Broker) sendBatch(ctx context.Context, conn *remoting.Conn, req *remoti
 	})
 	bornHost := remoteAddrPort(conn)
 	msgs := make([]*message.Ext, len(items))
+	exts := make([]message.Ext, len(items)) // one allocation for all
+	var sc batchPropScan
 	for i, it := range items {
-		own := string(it.Properties)
-		if hasDelay(own) {
+		sc.scan(it.Properties, batchProps)
+		if sc.delay {
 			return b.sendResponse(req, remoting.ResponseMessageIllegal, "batch message does not support delay level")
 		}
-		if isTransactional(0, own) {
+		if sc.transactional {
 			return b.sendResponse(req, remoting.ResponseMessageIllegal, "batch message does not support transaction")
 		}
-		props := mergeProperties(own, batchProps, false)
+		props := sc.merged(it.Properties, batchProps)
 		if len(props) > message.MaxPropertiesLength {
 			return b.sendResponse(req, remoting.ResponseMessageIllegal,
 				fmt.Sprintf("the properties length %d of message %d is over the max value %d", len(props), i, message.MaxPropertiesLength))
 		}
-		msgs[i] = &message.Ext{
+		msgs[i] = &exts[i]
+		exts[i] = message.Ext{
 			Topic:          h.topic,
 			QueueID:        queueID,
 			Flag:           it.Flag,
@@ -105,17 +108,4 @@ func batchPairs(headerProps string, broker [][2]string) [][2]string {
 		}
 	}
 	return append(pairs, broker...)
-}
-
-// hasDelay reports whether properties ask for delayed delivery.
-func hasDelay(props string) bool {
-	if v, ok := message.FindProperty(props, message.PropertyDelayTimeLevel); ok && v != "0" {
-		return true
-	}
-	for _, k := range []string{message.PropertyTimerDeliverMs, message.PropertyTimerDelaySec, message.PropertyTimerDelayMs} {
-		if _, ok := message.FindProperty(props, k); ok {
-			return true
-		}
-	}
-	return false
 }
