@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/binary"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -68,20 +69,23 @@ func (g *uniqIDs) next(n int) string {
 	g.counter += uint16(n)
 	g.mu.Unlock()
 
-	l := g.idLen()
-	b := make([]byte, 0, n*(l+1))
-	var d [8]byte
-	for i := 0; i < 8; i++ {
-		d[i] = upperHex[diff>>(28-4*i)&0xF]
+	// Every id of the block shares all but its last four digits (the
+	// counter): write those once, then copy them.
+	var fixed [64]byte
+	head := append(fixed[:0], g.prefix...)
+	for i := range 8 {
+		head = append(head, upperHex[diff>>(28-4*i)&0xF])
 	}
+	var sb strings.Builder
+	sb.Grow(n * (len(head) + 5))
 	for i := range n {
 		if i > 0 {
-			b = append(b, ',')
+			sb.WriteByte(',')
 		}
-		b = append(b, g.prefix...)
-		b = append(b, d[:]...)
+		sb.Write(head)
 		v := c + uint16(i)
-		b = append(b, upperHex[v>>12], upperHex[v>>8&0xF], upperHex[v>>4&0xF], upperHex[v&0xF])
+		ctr := [4]byte{upperHex[v>>12], upperHex[v>>8&0xF], upperHex[v>>4&0xF], upperHex[v&0xF]}
+		sb.Write(ctr[:])
 	}
-	return string(b)
+	return sb.String()
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,6 +36,18 @@ func TestUniqIDsHaveTheLayoutOfTheGenerator(t *testing.T) {
 					}
 					seen[id] = true
 				}
+			}
+		})
+	}
+}
+
+func BenchmarkUniqIDs(b *testing.B) {
+	g := newUniqIDs(netip.MustParseAddr("10.1.2.3"), 4242, 77)
+	for _, n := range []int{1, 64} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				g.next(n)
 			}
 		})
 	}
