@@ -39,6 +39,10 @@ type asyncConn struct {
 	pending  map[int32]*inlineCall // by opaque; guarded by mu
 	inflight int                   // guarded by mu; see ch
 	closed   bool                  // guarded by mu: the dispatcher finished
+	// idle says the dispatcher stopped its sweep ticker because nothing
+	// was pending; the call that ends the idle period sends on wake.
+	idle bool // guarded by mu
+	wake chan struct{}
 }
 
 // inlineCall is an outstanding inline call. Its call is what the connection
@@ -60,7 +64,7 @@ var inlineCalls = sync.Pool{New: func() any { return new(inlineCall) }}
 // newAsyncConn returns the state of a connection's inline calls; the
 // caller sets conn.
 func newAsyncConn(queue int) *asyncConn {
-	return &asyncConn{ch: make(chan callResult, queue), pending: make(map[int32]*inlineCall)}
+	return &asyncConn{ch: make(chan callResult, queue), pending: make(map[int32]*inlineCall), wake: make(chan struct{}, 1)}
 }
 
 // wantsFields tells the connection's decoder which custom headers go to
@@ -135,7 +139,12 @@ func (a *asyncConn) invoke(ctx context.Context, req *Command, ext *BinaryExt, st
 	// In pending before the connection can complete it, so the dispatcher
 	// always finds it.
 	a.pending[op] = ic
+	wake := a.idle
+	a.idle = false
 	a.mu.Unlock()
+	if wake {
+		a.wake <- struct{}{} // never blocks: sent once per idle period, capacity 1
+	}
 
 	if err := c.register(op, &ic.cl); err != nil {
 		if a.forget(ic) {
@@ -215,7 +224,12 @@ func (a *asyncConn) dispatch() {
 				}
 			}
 		case <-t.C:
-			a.sweep()
+			if !a.sweep() {
+				// Nothing waits: stop ticking until a call wakes us.
+				t.Stop()
+			}
+		case <-a.wake:
+			t.Reset(sweepInterval)
 		case <-a.conn.closed:
 			a.shutdown()
 			return
@@ -244,10 +258,16 @@ func (a *asyncConn) deliver(r callResult) {
 	cb(r.resp, nil)
 }
 
-// sweep fails the calls whose context is done.
-func (a *asyncConn) sweep() {
+// sweep fails the calls whose context is done. When no call is pending it
+// marks the dispatcher idle and reports false.
+func (a *asyncConn) sweep() bool {
 	var done []*inlineCall
 	a.mu.Lock()
+	if len(a.pending) == 0 {
+		a.idle = true
+		a.mu.Unlock()
+		return false
+	}
 	for _, ic := range a.pending {
 		if ic.ctx.Err() != nil {
 			done = append(done, ic)
@@ -264,6 +284,7 @@ func (a *asyncConn) sweep() {
 		a.forget(ic) // only this goroutine takes calls from pending
 		cb(nil, err)
 	}
+	return true
 }
 
 // shutdown completes what is left once the connection closed: the responses
