@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -20,6 +21,20 @@ func TestBodyHeaderRoundTrip(t *testing.T) {
 	for _, bad := range [][]byte{nil, b[:HeaderSize-1], append([]byte("XXXX"), b[4:]...)} {
 		if _, _, ok := parseBody(bad); ok {
 			t.Errorf("parseBody(%q) accepted a foreign body", bad)
+		}
+	}
+}
+
+func TestBodiesDoNotCompress(t *testing.T) {
+	for _, size := range []int{HeaderSize, 100, 1024, 64 << 10} {
+		b := make([]byte, size)
+		fillBody(b, 7)
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		_, _ = w.Write(b)
+		_ = w.Close()
+		if z.Len() < size*9/10 {
+			t.Errorf("a %d-byte body compresses to %d bytes", size, z.Len())
 		}
 	}
 }
