@@ -140,3 +140,20 @@ func BenchmarkSendAsync(b *testing.B) {
 		window <- struct{}{}
 	}
 }
+
+// BenchmarkPrepareBinary is BenchmarkPrepare for binary headers, with the
+// header encoding of an attempt.
+func BenchmarkPrepareBinary(b *testing.B) {
+	p := benchProducer(b, remoting.SerializeRocketMQ)
+	m := &message.Message{Topic: "BenchTopic", Body: make([]byte, 1024),
+		Properties: map[string]string{message.PropertyTags: "TagA", message.PropertyKeys: "key-1"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := p.prepare(m, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.encodeHeader(r, 3)
+		p.putReq(r)
+	}
+}

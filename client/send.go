@@ -142,11 +142,11 @@ func (p *Producer) unref(r *sendReq) {
 // appendProps appends the encoded properties of msg to dst with a UNIQ_KEY,
 // generated unless msg has one, and returns the buffer and the id. msg is
 // not modified: sending one Message value twice gives two ids.
-func (p *Producer) appendProps(dst []byte, msg *message.Message) ([]byte, string) {
+func (p *Producer) appendProps(dst []byte, msg *message.Message, now time.Time) ([]byte, string) {
 	id := msg.Properties[message.PropertyUniqClientMessageIDKeyIdx]
 	dst = appendUserProps(dst, msg)
 	if id == "" {
-		id = p.c.uniq.next(1)
+		id = p.c.uniq.next(1, now)
 		dst = appendProp(dst, message.PropertyUniqClientMessageIDKeyIdx, id)
 	}
 	return dst, id
@@ -214,7 +214,7 @@ func (p *Producer) prepare(msg *message.Message, o *sendOpts) (*sendReq, error) 
 	}
 	r := p.getReq()
 	r.now = time.Now()
-	r.props, r.msgID = p.appendProps(r.props[:0], msg)
+	r.props, r.msgID = p.appendProps(r.props[:0], msg, r.now)
 	if len(r.props) > message.MaxPropertiesLength {
 		p.putReq(r)
 		return nil, fmt.Errorf("%w: encoded properties of %d bytes exceed %d", ErrInvalidMessage, len(r.props), message.MaxPropertiesLength)
@@ -576,6 +576,7 @@ func (p *Producer) startAsync(ctx context.Context, r *sendReq, cb func(*SendResu
 	s := p.getAsync()
 	s.r, s.cb = r, cb
 	s.ctx, s.cancel = p.deadline.with(ctx, r.now)
+	s.start = r.now
 	s.next()
 	return nil
 }
@@ -638,7 +639,9 @@ func (s *asyncSend) next() {
 			p.c.refreshRouteAsync(s.r.topic)
 			continue
 		}
-		s.start = time.Now()
+		if len(s.a.errs) > 0 {
+			s.start = time.Now()
+		} // else the first attempt starts now, when the request was prepared
 		if err := p.c.rc.InvokeAsyncInline(s.ctx, s.addr, &s.r.cmd, p.extOf(s.r), s.onResp); err != nil {
 			p.c.faults.update(s.mq.BrokerName, time.Since(s.start), true)
 			s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
@@ -785,7 +788,7 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	if own {
 		ids = make([]string, 0, len(msgs))
 	} else {
-		joined = p.c.uniq.next(len(msgs))
+		joined = p.c.uniq.next(len(msgs), r.now)
 	}
 	idLen := p.c.uniq.idLen()
 	body := slices.Grow(r.body[:0], need)
@@ -798,7 +801,7 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 		pstart := len(body)
 		var id string
 		if own {
-			body, id = p.appendProps(body, m)
+			body, id = p.appendProps(body, m, r.now)
 			ids = append(ids, id)
 		} else {
 			body = appendUserProps(body, m)

@@ -53,11 +53,11 @@ func appendHex(dst, src []byte) []byte {
 // idLen returns the length of one id.
 func (g *uniqIDs) idLen() int { return len(g.prefix) + 12 }
 
-// next returns n new ids joined by commas, as SendResult.MsgID lists the ids
+// next returns n new ids, made at time t (the caller's current time),
+// joined by commas, as SendResult.MsgID lists the ids
 // of a batch (a single id for n = 1); id i is joined[i*(idLen()+1):][:idLen()]. At most 65536 ids
 // per millisecond are distinct, as with the Java client.
-func (g *uniqIDs) next(n int) string {
-	t := time.Now()
+func (g *uniqIDs) next(n int, t time.Time) string {
 	g.mu.Lock()
 	if g.nextMonth.IsZero() || !t.Before(g.nextMonth) || t.Before(g.monthStart) {
 		y, m, _ := t.Date()

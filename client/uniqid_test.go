@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/saturnmq/saturn/message"
 )
@@ -16,7 +17,7 @@ func TestUniqIDsHaveTheLayoutOfTheGenerator(t *testing.T) {
 			ref := message.NewUniqIDGenerator(ip, 4242, 77).Next()
 			seen := map[string]bool{}
 			for _, n := range []int{1, 3, 64} {
-				joined := g.next(n)
+				joined := g.next(n, time.Now())
 				ids := strings.Split(joined, ",")
 				if len(ids) != n {
 					t.Fatalf("next(%d) gave %d ids: %q", n, len(ids), joined)
@@ -47,7 +48,7 @@ func BenchmarkUniqIDs(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				g.next(n)
+				g.next(n, time.Now())
 			}
 		})
 	}

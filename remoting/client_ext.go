@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -39,9 +40,12 @@ func (e *BinaryExt) key(k string, vlen int) bool {
 		}
 		return false
 	}
-	e.b = binary.BigEndian.AppendUint16(e.b, uint16(len(k)))
-	e.b = append(e.b, k...)
-	e.b = binary.BigEndian.AppendUint32(e.b, uint32(vlen))
+	// One capacity check for the entry, then plain stores.
+	n := len(e.b)
+	e.b = slices.Grow(e.b, 6+len(k)+vlen)[:n+6+len(k)]
+	binary.BigEndian.PutUint16(e.b[n:], uint16(len(k)))
+	copy(e.b[n+2:], k)
+	binary.BigEndian.PutUint32(e.b[n+2+len(k):], uint32(vlen))
 	return true
 }
 
