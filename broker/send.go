@@ -323,7 +323,12 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		return b.sendResponse(req, remoting.ResponseMessageIllegal,
 			fmt.Sprintf("the message body size %d is over the max value %d", len(req.Body), b.cfg.MaxMessageSize))
 	}
-	if isTransactional(h.sysFlag, h.properties) {
+	// One pass over the client's properties answers every question about
+	// them below. The UNIQ_KEY pair's value is known after the scan.
+	pairs := b.brokerPairs("")
+	var sc propScan
+	scanProps(&sc, h.properties, pairs[:])
+	if message.TransactionType(h.sysFlag) == message.TransactionPreparedType || sc.transactional {
 		return b.sendResponse(req, remoting.ResponseNoPermission,
 			fmt.Sprintf("the broker[%s] does not support transactional messages yet", b.brokerAddr))
 	}
@@ -338,13 +343,15 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 	if tc.TopicFilterType == meta.FilterMultiTag {
 		sysFlag |= message.SysFlagMultiTags
 	}
-	uniq := ""
-	if v, ok := message.FindProperty(h.properties, message.PropertyUniqClientMessageIDKeyIdx); ok {
-		uniq = v
+	var uniq string
+	if sc.hasUniq {
+		uniq = h.properties[sc.uniqFrom:sc.uniqTo]
+		sc.differs &^= 1 << uniqPair // the pair takes the client's value
 	} else {
 		uniq = b.uniq.Next()
 	}
-	props := b.withBrokerProperties(h.properties, uniq)
+	pairs[uniqPair][1] = uniq
+	props := mergeScanned(&sc, h.properties, pairs[:], true)
 	if len(props) > message.MaxPropertiesLength {
 		return b.sendResponse(req, remoting.ResponseMessageIllegal,
 			fmt.Sprintf("the message properties length %d is over the max value %d", len(props), message.MaxPropertiesLength))
@@ -493,19 +500,21 @@ func isTransactional(sysFlag int32, props string) bool {
 	return strings.EqualFold(v, "true")
 }
 
-// withBrokerProperties returns the properties string of a single send with
-// the broker's additions: MSG_REGION, TRACE_ON, CLUSTER and UNIQ_KEY (uniq is
-// the client's UNIQ_KEY when it sent one). The broker's values win; POP_CK is
-// removed, as 5.x does.
-func (b *Broker) withBrokerProperties(props, uniq string) string {
-	pairs := [...][2]string{
+// brokerPairs returns the broker's additions to the properties of a single
+// send: MSG_REGION, TRACE_ON, CLUSTER and UNIQ_KEY (uniq, at index
+// uniqPair: the client's UNIQ_KEY when it sent one). Merged with override:
+// the broker's values win; POP_CK is removed, as 5.x does.
+func (b *Broker) brokerPairs(uniq string) [4][2]string {
+	return [4][2]string{
 		{message.PropertyMsgRegion, b.cfg.RegionID},
 		{message.PropertyTraceSwitch, strconv.FormatBool(b.cfg.TraceOn)},
 		{message.PropertyCluster, b.cfg.BrokerClusterName},
-		{message.PropertyUniqClientMessageIDKeyIdx, uniq},
+		uniqPair: {message.PropertyUniqClientMessageIDKeyIdx, uniq},
 	}
-	return mergeProperties(props, pairs[:], true)
 }
+
+// uniqPair is the index of UNIQ_KEY in brokerPairs.
+const uniqPair = 3
 
 // mergeProperties adds pairs to an encoded properties string. With override
 // the pairs' values win over the string's, otherwise the string's do.

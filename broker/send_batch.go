@@ -50,16 +50,16 @@ func (b *Broker) sendBatch(ctx context.Context, conn *remoting.Conn, req *remoti
 	bornHost := remoteAddrPort(conn)
 	msgs := make([]*message.Ext, len(items))
 	exts := make([]message.Ext, len(items)) // one allocation for all
-	var sc batchPropScan
+	var sc propScan
 	for i, it := range items {
-		sc.scan(it.Properties, batchProps)
+		scanProps(&sc, it.Properties, batchProps)
 		if sc.delay {
 			return b.sendResponse(req, remoting.ResponseMessageIllegal, "batch message does not support delay level")
 		}
 		if sc.transactional {
 			return b.sendResponse(req, remoting.ResponseMessageIllegal, "batch message does not support transaction")
 		}
-		props := sc.merged(it.Properties, batchProps)
+		props := mergeScanned(&sc, it.Properties, batchProps, false)
 		if len(props) > message.MaxPropertiesLength {
 			return b.sendResponse(req, remoting.ResponseMessageIllegal,
 				fmt.Sprintf("the properties length %d of message %d is over the max value %d", len(props), i, message.MaxPropertiesLength))
