@@ -154,6 +154,9 @@ func (p *Producer) appendProps(dst []byte, msg *message.Message, now time.Time) 
 
 // appendUserProps appends the encoded properties of msg.
 func appendUserProps(dst []byte, msg *message.Message) []byte {
+	if len(msg.Properties) == 0 {
+		return dst
+	}
 	for k, v := range msg.Properties {
 		if k == "" || v == "" {
 			continue
@@ -778,8 +781,10 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	need, own := 0, false
 	for _, m := range msgs {
 		need += 22 + len(m.Body) + len(message.PropertyUniqClientMessageIDKeyIdx) + 2 + p.c.uniq.idLen()
-		for k, v := range m.Properties {
-			need += len(k) + len(v) + 2
+		if len(m.Properties) > 0 {
+			for k, v := range m.Properties {
+				need += len(k) + len(v) + 2
+			}
 		}
 		own = own || m.Properties[message.PropertyUniqClientMessageIDKeyIdx] != ""
 	}

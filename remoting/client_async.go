@@ -51,6 +51,7 @@ type inlineCall struct {
 	cl   call
 	cb   func(*Command, error)
 	ctx  context.Context
+	done <-chan struct{} // ctx.Done(), polled by sweep (cheaper than ctx.Err)
 	op   int32
 	code int32
 	// overflow says the call was made when ch was full: the connection
@@ -119,7 +120,7 @@ func (a *asyncConn) invoke(ctx context.Context, req *Command, ext *BinaryExt, st
 	op := c.nextOpaque()
 	ic := inlineCalls.Get().(*inlineCall)
 	ic.cl.ch = a.ch
-	ic.cb, ic.ctx, ic.op, ic.code = cb, ctx, op, req.Code
+	ic.cb, ic.ctx, ic.done, ic.op, ic.code = cb, ctx, ctx.Done(), op, req.Code
 
 	a.mu.Lock()
 	if a.closed {
@@ -269,8 +270,13 @@ func (a *asyncConn) sweep() bool {
 		return false
 	}
 	for _, ic := range a.pending {
-		if ic.ctx.Err() != nil {
+		if ic.done == nil {
+			continue // a context that never ends
+		}
+		select {
+		case <-ic.done:
 			done = append(done, ic)
+		default:
 		}
 	}
 	a.mu.Unlock()
