@@ -98,7 +98,8 @@ type Client struct {
 	conns  map[string]*dialing
 	nextID uint64
 
-	inlineQueue int // capacity of each connection's inline completions
+	inlineQueue int       // capacity of each connection's inline completions
+	inlineCalls sync.Pool // *inlineCall, see asyncConn
 }
 
 // dialing is the connection of one address, being dialed until done closes.
@@ -253,7 +254,7 @@ func (c *Client) dial(addr string, d *dialing) {
 		return
 	}
 	c.nextID++
-	async := newAsyncConn(c.inlineQueue)
+	async := newAsyncConn(c.inlineQueue, &c.inlineCalls)
 	conn := newConn(c.ctx, c.nextID, nc, connOptions{
 		maxFrame:     c.cfg.MaxFrameSize,
 		idle:         c.cfg.IdleTimeout,

@@ -34,6 +34,7 @@ type asyncConn struct {
 	// closing ever blocks on ch.
 	ch    chan callResult
 	start sync.Once
+	calls *sync.Pool // of *inlineCall, shared by the client's connections
 
 	mu       sync.Mutex
 	pending  map[int32]*inlineCall // by opaque; guarded by mu
@@ -60,12 +61,12 @@ type inlineCall struct {
 	overflow bool
 }
 
-var inlineCalls = sync.Pool{New: func() any { return new(inlineCall) }}
-
-// newAsyncConn returns the state of a connection's inline calls; the
-// caller sets conn.
-func newAsyncConn(queue int) *asyncConn {
-	return &asyncConn{ch: make(chan callResult, queue), pending: make(map[int32]*inlineCall), wake: make(chan struct{}, 1)}
+// newAsyncConn returns the state of a connection's inline calls, with room
+// for queue completions, taking inlineCalls from calls (a pool of the
+// client's); the caller sets conn.
+func newAsyncConn(queue int, calls *sync.Pool) *asyncConn {
+	return &asyncConn{ch: make(chan callResult, queue), calls: calls,
+		pending: make(map[int32]*inlineCall), wake: make(chan struct{}, 1)}
 }
 
 // wantsFields tells the connection's decoder which custom headers go to
@@ -118,7 +119,10 @@ func (a *asyncConn) invoke(ctx context.Context, req *Command, ext *BinaryExt, st
 	c := a.conn
 	a.start.Do(func() { go a.dispatch() })
 	op := c.nextOpaque()
-	ic := inlineCalls.Get().(*inlineCall)
+	ic, ok := a.calls.Get().(*inlineCall)
+	if !ok {
+		ic = new(inlineCall)
+	}
 	ic.cl.ch = a.ch
 	ic.cb, ic.ctx, ic.done, ic.op, ic.code = cb, ctx, ctx.Done(), op, req.Code
 
@@ -189,7 +193,7 @@ func (a *asyncConn) release(ic *inlineCall) {
 	// Nothing refers to ic any more: the connection removed its call
 	// before completing it, and pending no longer holds it.
 	*ic = inlineCall{}
-	inlineCalls.Put(ic)
+	a.calls.Put(ic)
 }
 
 // completeOverflow completes an overflow call from the goroutine the
