@@ -26,6 +26,11 @@
 // *SendError (every attempt of a send), and transport errors matching
 // ErrTimeout or ErrClosed.
 //
+// SendAsync and SendBatchAsync call back on one goroutine per broker
+// connection, one callback after another, so that an asynchronous send costs
+// no goroutine or timer of its own: keep callbacks short (sending again from
+// one, even with SendSync, is fine).
+//
 // Not implemented yet: transactional messages (CHECK_TRANSACTION_STATE
 // requests are logged and ignored), orderly consumption with queue locks,
 // SQL92 subscriptions, request/reply.
