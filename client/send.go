@@ -44,10 +44,12 @@ var retryableSendCodes = map[int32]bool{
 }
 
 // sendReq is a request being sent, with the buffers it was built in. sendReqs
-// are pooled: the header map, the properties buffer and the compression
-// buffer are reused from message to message. The frame is encoded when the
-// request is queued on the connection, so after the call returns (or its
-// callback ran) nothing refers to these buffers any more.
+// are pooled: the header map or encoded header, the properties buffer and
+// the compression or batch buffer are reused from message to message. The
+// frame is encoded when the request is queued on the connection, so after
+// the call returns (or its callback ran) nothing refers to these buffers any
+// more, except a large body written without a copy: refs keeps r out of the
+// pool until that frame was written.
 type sendReq struct {
 	// The header is either in ext (JSON serialization) or in hdr, encoded
 	// into bext for each attempt (binary serialization, see
