@@ -33,7 +33,8 @@ type asyncConn struct {
 	// (inflight counts them), so neither the connection's reader nor its
 	// closing ever blocks on ch.
 	ch    chan callResult
-	start sync.Once
+	queue int        // capacity of ch
+	start sync.Once  // makes ch and starts the dispatcher at the first call
 	calls *sync.Pool // of *inlineCall, shared by the client's connections
 
 	mu       sync.Mutex
@@ -65,7 +66,7 @@ type inlineCall struct {
 // for queue completions, taking inlineCalls from calls (a pool of the
 // client's); the caller sets conn.
 func newAsyncConn(queue int, calls *sync.Pool) *asyncConn {
-	return &asyncConn{ch: make(chan callResult, queue), calls: calls,
+	return &asyncConn{queue: queue, calls: calls,
 		pending: make(map[int32]*inlineCall), wake: make(chan struct{}, 1)}
 }
 
@@ -117,7 +118,12 @@ func (c *Client) InvokeAsyncInline(ctx context.Context, addr string, req *Comman
 
 func (a *asyncConn) invoke(ctx context.Context, req *Command, ext *BinaryExt, st SerializeType, cb func(*Command, error)) error {
 	c := a.conn
-	a.start.Do(func() { go a.dispatch() })
+	a.start.Do(func() {
+		// Made here, not with the connection: most connections (name
+		// servers, brokers' own) never make an inline call.
+		a.ch = make(chan callResult, a.queue)
+		go a.dispatch()
+	})
 	op := c.nextOpaque()
 	ic, ok := a.calls.Get().(*inlineCall)
 	if !ok {
