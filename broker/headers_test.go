@@ -129,3 +129,71 @@ func TestParseSendHeaderAgreesWithLookups(t *testing.T) {
 		})
 	}
 }
+
+// refParsePullHeader is the map-lookup reading of the pull header that
+// parsePullHeader's one pass must agree with.
+func refParsePullHeader(ext map[string]string) (pullHeader, error) {
+	r := extReader{ext: ext}
+	h := pullHeader{
+		group:          r.required("consumerGroup"),
+		topic:          r.required("topic"),
+		queueID:        r.int32(true, "queueId"),
+		queueOffset:    r.int64(true, "queueOffset"),
+		maxMsgNums:     r.int32(true, "maxMsgNums"),
+		sysFlag:        r.int32(true, "sysFlag"),
+		commitOffset:   r.int64(false, "commitOffset"),
+		suspendTimeout: r.int64(false, "suspendTimeoutMillis"),
+		subscription:   r.str("subscription"),
+		subVersion:     r.int64(false, "subVersion"),
+		expressionType: r.str("expressionType"),
+		maxMsgBytes:    r.int32(false, "maxMsgBytes"),
+	}
+	return h, r.err
+}
+
+// TestParsePullHeaderAgreesWithLookups checks the one-pass pull header
+// parse, from a field list and from a map, against per-field lookups.
+func TestParsePullHeaderAgreesWithLookups(t *testing.T) {
+	full := map[string]string{
+		"consumerGroup": "g", "topic": "T", "queueId": "2", "queueOffset": "100", "maxMsgNums": "32",
+		"sysFlag": "6", "commitOffset": "90", "suspendTimeoutMillis": "15000", "subscription": "*",
+		"subVersion": "1700000000000", "expressionType": "TAG", "maxMsgBytes": "1024",
+	}
+	without := func(k string) map[string]string {
+		m := maps.Clone(full)
+		delete(m, k)
+		return m
+	}
+	with := func(k, v string) map[string]string {
+		m := maps.Clone(full)
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name string
+		ext  map[string]string
+	}{
+		{"full", full},
+		{"no group", without("consumerGroup")},
+		{"no queue offset", without("queueOffset")},
+		{"optional fields absent", without("commitOffset")},
+		{"bad offset and bad queue", with("queueOffset", "x")},
+		{"unknown key", with("zz", "1")},
+		{"empty", map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, wantErr := refParsePullHeader(tt.ext)
+			req := &remoting.Command{Fields: []remoting.ExtField{}}
+			for _, k := range slices.Sorted(maps.Keys(tt.ext)) {
+				req.Fields = append(req.Fields, remoting.ExtField{Key: k, Value: tt.ext[k]})
+			}
+			for _, r := range []*remoting.Command{req, {ExtFields: tt.ext}} {
+				got, err := parsePullHeader(r)
+				if got != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+					t.Fatalf("from %v %v: got %+v, %v; want %+v, %v", r.Fields, r.ExtFields, got, err, want, wantErr)
+				}
+			}
+		})
+	}
+}

@@ -40,23 +40,82 @@ type pullHeader struct {
 	maxMsgBytes    int32
 }
 
-func parsePullHeader(ext map[string]string) (pullHeader, error) {
-	r := extReader{ext: ext}
-	h := pullHeader{
-		group:          r.required("consumerGroup"),
-		topic:          r.required("topic"),
-		queueID:        r.int32(true, "queueId"),
-		queueOffset:    r.int64(true, "queueOffset"),
-		maxMsgNums:     r.int32(true, "maxMsgNums"),
-		sysFlag:        r.int32(true, "sysFlag"),
-		commitOffset:   r.int64(false, "commitOffset"),
-		suspendTimeout: r.int64(false, "suspendTimeoutMillis"),
-		subscription:   r.str("subscription"),
-		subVersion:     r.int64(false, "subVersion"),
-		expressionType: r.str("expressionType"),
-		maxMsgBytes:    r.int32(false, "maxMsgBytes"),
+// Indexes of the pull header's fields in pullFieldNames.
+const (
+	pfGroup = iota
+	pfTopic
+	pfQueueID
+	pfQueueOffset
+	pfMaxMsgNums
+	pfSysFlag
+	pfCommitOffset
+	pfSuspendTimeout
+	pfSubscription
+	pfSubVersion
+	pfExpressionType
+	pfMaxMsgBytes
+	pfCount
+)
+
+// pullFieldNames are the names of the pull header's fields.
+var pullFieldNames = [pfCount]string{
+	"consumerGroup", "topic", "queueId", "queueOffset", "maxMsgNums", "sysFlag",
+	"commitOffset", "suspendTimeoutMillis", "subscription", "subVersion", "expressionType", "maxMsgBytes",
+}
+
+// pullFieldIndex returns the index of a pull header field by name.
+func pullFieldIndex(k string) (i int, long, ok bool) {
+	switch k {
+	case "consumerGroup":
+		return pfGroup, true, true
+	case "topic":
+		return pfTopic, true, true
+	case "queueId":
+		return pfQueueID, true, true
+	case "queueOffset":
+		return pfQueueOffset, true, true
+	case "maxMsgNums":
+		return pfMaxMsgNums, true, true
+	case "sysFlag":
+		return pfSysFlag, true, true
+	case "commitOffset":
+		return pfCommitOffset, true, true
+	case "suspendTimeoutMillis":
+		return pfSuspendTimeout, true, true
+	case "subscription":
+		return pfSubscription, true, true
+	case "subVersion":
+		return pfSubVersion, true, true
+	case "expressionType":
+		return pfExpressionType, true, true
+	case "maxMsgBytes":
+		return pfMaxMsgBytes, true, true
 	}
-	return h, r.err
+	return 0, false, false
+}
+
+// parsePullHeader reads the pull header of req in one pass, from req.Fields
+// (the pull codes are registered with RegisterFields) or req.ExtFields.
+// Errors name the first bad field in the header's field order.
+func parsePullHeader(req *remoting.Command) (pullHeader, error) {
+	f := headerFields{names: pullFieldNames[:]}
+	f.read(req, pullFieldIndex)
+	var err error
+	h := pullHeader{
+		group:          f.required(pfGroup, &err),
+		topic:          f.required(pfTopic, &err),
+		queueID:        int32(f.int(pfQueueID, 32, true, &err)),
+		queueOffset:    f.int(pfQueueOffset, 64, true, &err),
+		maxMsgNums:     int32(f.int(pfMaxMsgNums, 32, true, &err)),
+		sysFlag:        int32(f.int(pfSysFlag, 32, true, &err)),
+		commitOffset:   f.int(pfCommitOffset, 64, false, &err),
+		suspendTimeout: f.int(pfSuspendTimeout, 64, false, &err),
+		subscription:   f.v[pfSubscription],
+		subVersion:     f.int(pfSubVersion, 64, false, &err),
+		expressionType: f.v[pfExpressionType],
+		maxMsgBytes:    int32(f.int(pfMaxMsgBytes, 32, false, &err)),
+	}
+	return h, err
 }
 
 // handlePull serves PULL_MESSAGE and LITE_PULL_MESSAGE. A pull that finds
@@ -69,7 +128,7 @@ func (b *Broker) handlePull(_ context.Context, conn *remoting.Conn, req *remotin
 // a re-executed (woken) pull neither holds again nor commits the offset
 // again.
 func (b *Broker) processPull(conn *remoting.Conn, req *remoting.Command, allowSuspend bool) *remoting.Command {
-	h, err := parsePullHeader(req.ExtFields)
+	h, err := parsePullHeader(req)
 	if err != nil {
 		return remoting.NewResponse(req, remoting.ResponseSystemError, err.Error())
 	}
@@ -115,13 +174,13 @@ func (b *Broker) processPull(conn *remoting.Conn, req *remoting.Command, allowSu
 		maxBytes = min(maxBytes, int(h.maxMsgBytes))
 	}
 	res := b.store.Get(h.topic, h.queueID, h.queueOffset, maxCount, maxBytes, filter)
-	resp = remoting.NewResponse(req, remoting.ResponseSuccess, res.Status.String())
 	code := pullCode(res.Status, h.queueOffset)
-	resp.Code = code
-	resp.ExtFields["suggestWhichBrokerId"] = "0"
-	resp.ExtFields["nextBeginOffset"] = strconv.FormatInt(res.NextOffset, 10)
-	resp.ExtFields["minOffset"] = strconv.FormatInt(res.MinOffset, 10)
-	resp.ExtFields["maxOffset"] = strconv.FormatInt(res.MaxOffset, 10)
+	resp = remoting.NewFieldsResponse(req, code, res.Status.String(), []remoting.ExtField{
+		{Key: "suggestWhichBrokerId", Value: "0"},
+		{Key: "nextBeginOffset", Value: strconv.FormatInt(res.NextOffset, 10)},
+		{Key: "minOffset", Value: strconv.FormatInt(res.MinOffset, 10)},
+		{Key: "maxOffset", Value: strconv.FormatInt(res.MaxOffset, 10)},
+	})
 	if code == remoting.ResponseSuccess {
 		resp.Body = res.Buffer // the stored records back to back, never re-encoded
 		// The connection writes the body from the store's buffer and hands

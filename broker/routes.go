@@ -44,18 +44,17 @@ func (b *Broker) routes() {
 			return f(ctx, c, req)
 		})
 	}
-	// Sends, the hottest path, read their header from req.Fields in one
-	// pass: no map is built nor looked up. The other hot paths are
-	// registered transient: their handlers copy what they need out of
-	// req.ExtFields (strings), never keep the map once they returned a
-	// response, and return nil when they keep req to answer later (held
-	// pulls), so the server may reuse the map.
+	// Sends and pulls, the hottest paths, read their header from
+	// req.Fields in one pass: no map is built nor looked up. Offset
+	// requests are registered transient: their handlers copy what they
+	// need out of req.ExtFields (strings) and never keep the map once they
+	// returned a response, so the server may reuse the map.
 	for _, code := range []int32{remoting.RequestSendMessage, remoting.RequestSendMessageV2, remoting.RequestSendBatchMessage} {
 		s.RegisterFields(code, groupSend, h(b.handleSend))
 	}
 	s.Register(remoting.RequestConsumerSendMsgBack, groupSend, h(b.handleSendMsgBack))
 	for _, code := range []int32{remoting.RequestPullMessage, remoting.RequestLitePullMessage} {
-		s.RegisterTransient(code, groupPull, h(b.handlePull))
+		s.RegisterFields(code, groupPull, h(b.handlePull))
 	}
 
 	s.Register(remoting.RequestHeartBeat, groupHeartbeat, h(b.handleHeartbeat))

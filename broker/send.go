@@ -103,61 +103,13 @@ func sendFieldIndex(k string) (i int, long, ok bool) {
 	return 0, false, false
 }
 
-// sendFields collects the raw values of a send header in one pass over its
-// fields, without a map lookup per field. A long name wins over its short
-// name whatever their order; among equal names the last one wins, as in
-// the map form.
-type sendFields struct {
-	v       [sfCount]string
-	present uint32 // bit i: field i seen under either name
-	long    uint32 // bit i: field i seen under its long name
-}
-
-func (f *sendFields) set(k, v string) {
-	i, long, ok := sendFieldIndex(k)
-	if !ok {
-		return
-	}
-	bit := uint32(1) << i
-	if !long && f.long&bit != 0 {
-		return
-	}
-	f.v[i] = v
-	f.present |= bit
-	if long {
-		f.long |= bit
-	}
-}
-
-// int parses field i as upstream does; required fields must be there and
-// non-empty. The first problem is kept in *err.
-func (f *sendFields) int(i, bits int, required bool, err *error) int64 {
-	v := f.v[i]
-	if v == "" {
-		if required && *err == nil {
-			*err = fmt.Errorf("the custom field <%s> is null", sendFieldNames[i])
-		}
-		return 0
-	}
-	n, perr := strconv.ParseInt(strings.TrimSpace(v), 10, bits)
-	if perr != nil && *err == nil {
-		*err = fmt.Errorf("the custom field <%s> is not a %d-bit integer: %q", sendFieldNames[i], bits, v)
-	}
-	return n
-}
-
 // parseSendHeader reads the send header of req from req.Fields (the send
 // codes are registered with RegisterFields) or, for requests decoded
 // into a map, from req.ExtFields. Errors are reported for the first bad
 // field in the header's field order, as upstream checks them.
 func parseSendHeader(req *remoting.Command) (sendHeader, error) {
-	var f sendFields
-	for _, kv := range req.Fields {
-		f.set(kv.Key, kv.Value)
-	}
-	for k, v := range req.ExtFields {
-		f.set(k, v)
-	}
+	f := headerFields{names: sendFieldNames[:]}
+	f.read(req, sendFieldIndex)
 	var err error
 	h := sendHeader{
 		producerGroup:         f.v[sfProducerGroup],
@@ -172,7 +124,7 @@ func parseSendHeader(req *remoting.Command) (sendHeader, error) {
 		reconsumeTimes:        int32(f.int(sfReconsumeTimes, 32, false, &err)),
 		unitMode:              strings.EqualFold(f.v[sfUnitMode], "true"),
 		maxReconsumeTimes:     int32(f.int(sfMaxReconsumeTimes, 32, false, &err)),
-		hasMaxReconsumeTimes:  f.present&(1<<sfMaxReconsumeTimes) != 0,
+		hasMaxReconsumeTimes:  f.has(sfMaxReconsumeTimes),
 		batch:                 strings.EqualFold(f.v[sfBatch], "true"),
 	}
 	if h.defaultTopic == "" {
