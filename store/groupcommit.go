@@ -23,6 +23,11 @@ type groupCommit struct {
 	// appends still on their way then share it.
 	inflight atomic.Int64
 	unsynced atomic.Int64
+	// idle is set while the flusher waits for a kick with no waiter
+	// registered. Appends kick the flusher only when it is idle or when
+	// they are the last in flight to arrive (see arrived): a wake-up per
+	// append costs the appenders CPU they need to arrive sooner.
+	idle atomic.Bool
 
 	// mu guards waiters. Lock order: the store's putMu, then mu.
 	mu sync.Mutex
@@ -94,6 +99,13 @@ func (g *groupCommit) takeWhile(keep func(*syncWaiter) bool) []*syncWaiter {
 	return out
 }
 
+// hasWaiters reports whether an append waits for a sync.
+func (g *groupCommit) hasWaiters() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.waiters) > 0
+}
+
 // finish delivers the outcome of w: OK when its bytes are synced, else
 // FlushDiskTimeout with why.
 func (s *Store) finish(w *syncWaiter, why error) {
@@ -123,17 +135,29 @@ func (s *Store) groupCommitLoop() {
 	settleTimer.Stop()
 	var lastSync time.Duration
 	for {
-		select {
-		case <-s.stop:
-			return
-		case <-s.gc.kick:
-		case <-t.C:
+		// Wait for work, unless waiters are registered (appended during
+		// the last sync): they start the next round at once.
+		//
+		// Invariant (no lost wake-up): an append registers its waiter
+		// before it loads idle (arrived); the flusher sets idle before it
+		// looks for waiters. Either the flusher sees the waiter, or the
+		// append sees idle and kicks.
+		s.gc.idle.Store(true)
+		if !s.gc.hasWaiters() {
+			select {
+			case <-s.stop:
+				return
+			case <-s.gc.kick:
+			case <-t.C:
+			}
 		}
+		s.gc.idle.Store(false)
 		// Let appends that are under way join this round: a sync costs
-		// far less per message for fifty messages than for one. Every
-		// append that joins kicks, so the wait blocks instead of spinning:
-		// on two cores a spinning flusher takes the CPU the appenders
-		// need to arrive.
+		// far less per message for fifty messages than for one. The last
+		// of them to arrive kicks (and so does a blocking Put that leaves
+		// while the others are waiting), so the wait blocks instead of
+		// spinning: on two cores a spinning flusher takes the CPU the
+		// appenders need to arrive.
 		if settle := min(lastSync, maxGroupCommitSettle); settle > 0 && s.gc.unsynced.Load() < s.gc.inflight.Load() {
 			settleTimer.Reset(settle)
 		settling:
@@ -213,10 +237,14 @@ func (s *Store) completeAll(why error) {
 }
 
 // waitChan is how a blocking Put waits for its callback; pooled, so that a
-// Put allocates neither a channel nor a closure.
+// Put allocates neither a channel, a closure nor its waiter. Invariant: a
+// waitChan goes back to the pool only after its outcome was received: the
+// store no longer holds sw then (a waiter is taken from the queue once,
+// and nothing touches it after its callback).
 type waitChan struct {
 	ch chan putOutcome
 	fn func(PutResult, error)
+	sw syncWaiter
 }
 
 type putOutcome struct {
@@ -231,4 +259,24 @@ func (s *Store) getWaitChan() *waitChan {
 	w := &waitChan{ch: make(chan putOutcome, 1)}
 	w.fn = func(res PutResult, err error) { w.ch <- putOutcome{res, err} }
 	return w
+}
+
+// arrived counts a SyncFlush append whose waiter is registered and
+// reports whether to kick the flusher: when it is idle, or when this is
+// the last append in flight to arrive (the flusher may be settling). The
+// appends in between do not wake it. Over-counting (an append counted in
+// the next round that the last sync covered) only ends a settle early.
+func (g *groupCommit) arrived() bool {
+	n := g.unsynced.Add(1)
+	return g.idle.Load() || n >= g.inflight.Load()
+}
+
+// leave ends a blocking SyncFlush append: one fewer to wait for.
+func (g *groupCommit) leave() {
+	if n := g.inflight.Add(-1); n > 0 && g.unsynced.Load() >= n {
+		select {
+		case g.kick <- struct{}{}:
+		default:
+		}
+	}
 }

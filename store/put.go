@@ -201,9 +201,10 @@ func (s *Store) putWait(ctx context.Context, ms []*message.Ext) (PutResult, erro
 	// a waking writer about to append again should still join the next
 	// round.
 	s.gc.inflight.Add(1)
-	defer s.gc.inflight.Add(-1)
+	defer s.gc.leave()
 	w := s.getWaitChan()
-	res, err, waiting := s.submit(ms, &syncWaiter{done: w.fn})
+	w.sw = syncWaiter{done: w.fn}
+	res, err, waiting := s.submit(ms, &w.sw)
 	if !waiting {
 		s.waitChans.Put(w)
 		return res, err
@@ -259,12 +260,11 @@ func (s *Store) submit(ms []*message.Ext, w *syncWaiter) (PutResult, error, bool
 	}
 	s.appended.Add(int64(len(ms)))
 	if s.cl.staged {
-		if w != nil {
-			s.gc.unsynced.Add(1)
-		}
-		select {
-		case s.gc.kick <- struct{}{}:
-		default:
+		if w == nil || s.gc.arrived() {
+			select {
+			case s.gc.kick <- struct{}{}:
+			default:
+			}
 		}
 	} else {
 		s.kickDispatcher()
