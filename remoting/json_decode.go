@@ -28,16 +28,17 @@ const maxJSONDepth = 512
 // nil) says so for the decoded c, else to c.ExtFields.
 func decodeJSONHeader(header []byte, c *Command, maps *extPool, fields func(*Command) bool) error {
 	d := jsonDecoder{s: string(header)}
-	d.pairs = d.stack[:0]
-	if err := d.header(c); err != nil {
+	// Room for the members of common headers, on the stack: the pairs
+	// travel as parameters and results, never in d, which would move
+	// them to the heap.
+	var stack [16]extPair
+	pairs, ext, err := d.header(c, stack[:0])
+	if err != nil || !ext {
 		return err
 	}
-	if !d.ext {
-		return nil
-	}
 	if fields != nil && fields(c) {
-		fs := make([]ExtField, 0, len(d.pairs))
-		for _, p := range d.pairs {
+		fs := make([]ExtField, 0, len(pairs))
+		for _, p := range pairs {
 			if p.null {
 				fs = slices.DeleteFunc(fs, func(f ExtField) bool { return f.Key == p.k })
 				continue
@@ -47,8 +48,8 @@ func decodeJSONHeader(header []byte, c *Command, maps *extPool, fields func(*Com
 		c.Fields = fs
 		return nil
 	}
-	m := maps.get(len(d.pairs))
-	for _, p := range d.pairs {
+	m := maps.get(len(pairs))
+	for _, p := range pairs {
 		if p.null {
 			delete(m, p.k)
 		} else {
@@ -60,11 +61,8 @@ func decodeJSONHeader(header []byte, c *Command, maps *extPool, fields func(*Com
 }
 
 type jsonDecoder struct {
-	s     string
-	pos   int
-	ext   bool      // an extFields object was read; its members are in pairs
-	pairs []extPair // members of the last extFields object
-	stack [16]extPair
+	s   string
+	pos int
 }
 
 // extPair is a decoded extFields member, collected before the map is made so
@@ -124,24 +122,28 @@ func (d *jsonDecoder) literal(word string) bool {
 	return false
 }
 
-func (d *jsonDecoder) header(c *Command) error {
+// header decodes the header object into c. The members of the last
+// extFields object are appended to buf and returned in pairs; ext reports
+// that there was one (a later extFields member replaces an earlier one, as
+// in a struct; a null one is absent).
+func (d *jsonDecoder) header(c *Command, buf []extPair) (pairs []extPair, ext bool, err error) {
 	if err := d.expect('{'); err != nil {
-		return err
+		return nil, false, err
 	}
 	if d.peek() == '}' {
 		d.pos++
-		return d.end()
+		return nil, false, d.end()
 	}
 	for {
 		if d.peek() != '"' {
-			return d.unexpected("member name")
+			return nil, false, d.unexpected("member name")
 		}
 		key, err := d.str()
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		if err := d.expect(':'); err != nil {
-			return err
+			return nil, false, err
 		}
 		d.skipWS()
 		switch key {
@@ -158,21 +160,25 @@ func (d *jsonDecoder) header(c *Command) error {
 		case "remark":
 			err = d.remark(c)
 		case "extFields":
-			err = d.extFields()
+			var got bool
+			var p []extPair
+			if p, got, err = d.extFields(buf[:0]); got {
+				pairs, ext = p, true
+			}
 		default:
 			err = d.skipValue(0)
 		}
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		switch d.peek() {
 		case ',':
 			d.pos++
 		case '}':
 			d.pos++
-			return d.end()
+			return pairs, ext, d.end()
 		default:
-			return d.unexpected("',' or '}'")
+			return nil, false, d.unexpected("',' or '}'")
 		}
 	}
 }
@@ -255,28 +261,29 @@ func (d *jsonDecoder) remark(c *Command) error {
 	return err
 }
 
-func (d *jsonDecoder) extFields() error {
+// extFields decodes an extFields value, appending its members to buf;
+// ok is false for null.
+func (d *jsonDecoder) extFields(buf []extPair) (pairs []extPair, ok bool, err error) {
 	if d.literal("null") {
-		return nil
+		return nil, false, nil
 	}
 	if err := d.expect('{'); err != nil {
-		return err
+		return nil, false, err
 	}
-	// A later extFields member replaces an earlier one, as in a struct.
-	pairs := d.pairs[:0]
+	pairs = buf
 	if d.peek() == '}' {
 		d.pos++
 	} else {
 		for {
 			if d.peek() != '"' {
-				return d.unexpected("extFields member name")
+				return nil, false, d.unexpected("extFields member name")
 			}
 			k, err := d.str()
 			if err != nil {
-				return err
+				return nil, false, err
 			}
 			if err := d.expect(':'); err != nil {
-				return err
+				return nil, false, err
 			}
 			var v string
 			null := false
@@ -292,10 +299,10 @@ func (d *jsonDecoder) extFields() error {
 			case b == '-' || (b >= '0' && b <= '9'):
 				v, err = d.number()
 			default:
-				return d.unexpected("string value of extFields member " + strconv.Quote(k))
+				return nil, false, d.unexpected("string value of extFields member " + strconv.Quote(k))
 			}
 			if err != nil {
-				return err
+				return nil, false, err
 			}
 			pairs = append(pairs, extPair{k, v, null})
 			switch d.peek() {
@@ -305,14 +312,12 @@ func (d *jsonDecoder) extFields() error {
 			case '}':
 				d.pos++
 			default:
-				return d.unexpected("',' or '}' in extFields")
+				return nil, false, d.unexpected("',' or '}' in extFields")
 			}
 			break
 		}
 	}
-	d.pairs = pairs
-	d.ext = true
-	return nil
+	return pairs, true, nil
 }
 
 // number consumes a JSON number and returns its literal text.
