@@ -274,20 +274,27 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 	// Responses own their bodies until written (see Handler), so a large
 	// one goes out from its own slice. Requests are copied: callers may
 	// reuse a request's body once the send returned.
-	encode := appendFrame
 	var body []byte
 	var done func()
 	if flag&FlagResponse != 0 {
 		done = cmd.Written
 		if len(cmd.Body) >= zeroCopyMin {
-			encode, body = appendFrameHead, cmd.Body
+			body = cmd.Body
 		}
 	}
+	// Direct calls, not through a func value: that would move cp to the
+	// heap on every send.
+	encode := func(dst []byte, st SerializeType) ([]byte, error) {
+		if body != nil {
+			return appendFrameHead(dst, &cp, st)
+		}
+		return appendFrame(dst, &cp, st)
+	}
 	bp := c.pool.Get().(*[]byte)
-	b, err := encode((*bp)[:0], &cp, st)
+	b, err := encode((*bp)[:0], st)
 	if err != nil && st == SerializeRocketMQ && errors.Is(err, ErrNotEncodable) {
 		// Every peer reads JSON, and JSON carries what binary cannot.
-		b, err = encode((*bp)[:0], &cp, SerializeJSON)
+		b, err = encode((*bp)[:0], SerializeJSON)
 	}
 	if err != nil {
 		c.pool.Put(bp)
