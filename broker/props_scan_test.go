@@ -1,6 +1,9 @@
 package broker
 
 import (
+	"math"
+	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/saturnmq/saturn/message"
@@ -92,6 +95,26 @@ func TestBatchPropScanAgreesWithFindProperty(t *testing.T) {
 		}
 		if got, want := mergeScanned(&sc, []byte(props), pairs, false), mergeProperties(props, pairs, false); got != want {
 			t.Errorf("%q: merged %q, want %q", props, got, want)
+		}
+	}
+}
+
+// TestBatchMsgIDs checks the batch id list against OffsetMsgID per record.
+func TestBatchMsgIDs(t *testing.T) {
+	offsets := []int64{0, 1, 0xABCDEF, 1<<40 + 7, math.MaxInt64}
+	for _, host := range []netip.AddrPort{
+		netip.MustParseAddrPort("10.0.0.1:10911"),
+		netip.MustParseAddrPort("[2001:db8::1]:10911"),
+		{},
+	} {
+		for n := range len(offsets) + 1 {
+			var want []string
+			for _, off := range offsets[:n] {
+				want = append(want, message.OffsetMsgID(host, off))
+			}
+			if got := batchMsgIDs(host, offsets[:n]); got != strings.Join(want, ",") {
+				t.Errorf("%v %v: %q, want %q", host, offsets[:n], got, strings.Join(want, ","))
+			}
 		}
 	}
 }

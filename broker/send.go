@@ -148,11 +148,19 @@ func (b *Broker) handleSend(ctx context.Context, conn *remoting.Conn, req *remot
 // sendResponse starts a send response; MSG_REGION and TRACE_ON go on every
 // one, as upstream adds them before processing.
 func (b *Broker) sendResponse(req *remoting.Command, code int32, remark string) *remoting.Command {
-	// The header goes as a list, without hashing; room for what fill adds.
-	fields := make([]remoting.ExtField, 2, 6)
-	fields[0] = remoting.ExtField{Key: message.PropertyMsgRegion, Value: b.cfg.RegionID}
-	fields[1] = remoting.ExtField{Key: message.PropertyTraceSwitch, Value: strconv.FormatBool(b.cfg.TraceOn)}
-	return remoting.NewFieldsResponse(req, code, remark, fields)
+	// The header goes as a list, without hashing, with room for what
+	// addSendResult adds; command and list in one allocation.
+	r := &sendResp{}
+	r.fields[0] = remoting.ExtField{Key: message.PropertyMsgRegion, Value: b.cfg.RegionID}
+	r.fields[1] = remoting.ExtField{Key: message.PropertyTraceSwitch, Value: strconv.FormatBool(b.cfg.TraceOn)}
+	r.cmd = *remoting.NewFieldsResponse(req, code, remark, r.fields[:2])
+	return &r.cmd
+}
+
+// sendResp is a send response with the room for its header fields.
+type sendResp struct {
+	cmd    remoting.Command
+	fields [6]remoting.ExtField
 }
 
 // addSendResult adds the fields of a stored send to its response.
@@ -308,7 +316,9 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		return b.sendResponse(req, remoting.ResponseMessageIllegal,
 			fmt.Sprintf("the message properties length %d is over the max value %d", len(props), message.MaxPropertiesLength))
 	}
-	msg := &message.Ext{
+	one := &singleMsg{}
+	msg := &one.ext
+	*msg = message.Ext{
 		Topic:          topic,
 		QueueID:        queueID,
 		Flag:           h.flag,
@@ -320,13 +330,45 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		Body:           req.Body,
 		RawProperties:  props,
 	}
-	return b.storeSend(ctx, conn, req, []*message.Ext{msg}, false, func(resp *remoting.Command, res store.PutResult) {
-		addSendResult(resp, message.OffsetMsgID(b.storeHost, res.CommitLogOffset), queueID, res.QueueOffset, uniq)
-	})
+	one.list[0] = msg
+	return b.storeSend(ctx, conn, req, one.list[:], sendFill{queueID: queueID, uniq: uniq})
 }
 
-// storeSend stores msgs (a batch of one queue when batch) and answers req;
-// fill adds the message ids and offsets to the response of a stored send.
+// singleMsg is the message of a single send and the list storeSend takes,
+// in one allocation.
+type singleMsg struct {
+	ext  message.Ext
+	list [1]*message.Ext
+}
+
+// sendFill is what the response of a stored send carries besides the
+// store's result: the queue and the UNIQ_KEY (transactionId). batch sends
+// answer with the ids of all their messages.
+type sendFill struct {
+	queueID int32
+	uniq    string
+	batch   bool
+}
+
+// answerSend maps the store's outcome for msgs to the response of req.
+func (b *Broker) answerSend(req *remoting.Command, n int, f sendFill, res store.PutResult, err error) *remoting.Command {
+	resp, stored := b.putResponse(req, res.Status, err)
+	if !stored {
+		return resp
+	}
+	b.stats.put.Add(int64(n))
+	var id string
+	if f.batch {
+		id = batchMsgIDs(b.storeHost, res.Offsets)
+	} else {
+		id = message.OffsetMsgID(b.storeHost, res.CommitLogOffset)
+	}
+	addSendResult(resp, id, f.queueID, res.QueueOffset, f.uniq)
+	return resp
+}
+
+// storeSend stores msgs (a batch of one queue when f.batch) and answers
+// req, with the message ids and offsets once stored (see answerSend).
 //
 // In SYNC_FLUSH the answer waits for the group commit that syncs the
 // messages. The handler does not wait for it: it returns nil, and the
@@ -335,15 +377,8 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 // maxPendingSyncSends (and sends while Shutdown drains) wait in the worker
 // instead, which bounds the memory pending sends hold: when all workers
 // wait, the send queue fills and further sends are answered SYSTEM_BUSY.
-func (b *Broker) storeSend(ctx context.Context, conn *remoting.Conn, req *remoting.Command, msgs []*message.Ext, batch bool, fill func(*remoting.Command, store.PutResult)) *remoting.Command {
-	answer := func(res store.PutResult, err error) *remoting.Command {
-		resp, stored := b.putResponse(req, res.Status, err)
-		if stored {
-			b.stats.put.Add(int64(len(msgs)))
-			fill(resp, res)
-		}
-		return resp
-	}
+func (b *Broker) storeSend(ctx context.Context, conn *remoting.Conn, req *remoting.Command, msgs []*message.Ext, f sendFill) *remoting.Command {
+	batch := f.batch
 	if !b.asyncSends || !b.sends.acquire() {
 		var res store.PutResult
 		var err error
@@ -352,10 +387,11 @@ func (b *Broker) storeSend(ctx context.Context, conn *remoting.Conn, req *remoti
 		} else {
 			res, err = b.store.Put(ctx, msgs[0])
 		}
-		return answer(res, err)
+		return b.answerSend(req, len(msgs), f, res, err)
 	}
+	n := len(msgs)
 	done := func(res store.PutResult, err error) {
-		resp := answer(res, err)
+		resp := b.answerSend(req, n, f, res, err)
 		if !req.IsOneway() {
 			// An error means the connection is gone; its client
 			// treats the send as failed, as it would without an answer.

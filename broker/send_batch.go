@@ -3,13 +3,12 @@ package broker
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/saturnmq/saturn/broker/meta"
 	"github.com/saturnmq/saturn/message"
 	"github.com/saturnmq/saturn/remoting"
-	"github.com/saturnmq/saturn/store"
 )
 
 // sendBatch stores the messages of a SEND_BATCH_MESSAGE body in one queue
@@ -79,17 +78,30 @@ func (b *Broker) sendBatch(ctx context.Context, conn *remoting.Conn, req *remoti
 		}
 	}
 	uniq, _ := message.FindProperty(h.properties, message.PropertyUniqClientMessageIDKeyIdx)
-	return b.storeSend(ctx, conn, req, msgs, true, func(resp *remoting.Command, res store.PutResult) {
-		var ids strings.Builder
-		ids.Grow(len(msgs) * 33)
-		for i, off := range res.Offsets {
-			if i > 0 {
-				ids.WriteByte(',')
-			}
-			ids.WriteString(message.OffsetMsgID(b.storeHost, off))
+	return b.storeSend(ctx, conn, req, msgs, sendFill{queueID: queueID, uniq: uniq, batch: true})
+}
+
+// batchMsgIDs returns the offset message ids of a batch's records, comma
+// separated. They differ only in their last 16 hex digits (the offset), so
+// the host part is made once.
+func batchMsgIDs(storeHost netip.AddrPort, offsets []int64) string {
+	if len(offsets) == 0 {
+		return ""
+	}
+	first := message.OffsetMsgID(storeHost, 0)
+	host := first[:len(first)-16]
+	const hex = "0123456789ABCDEF"
+	buf := make([]byte, 0, len(offsets)*(len(first)+1))
+	for i, off := range offsets {
+		if i > 0 {
+			buf = append(buf, ',')
 		}
-		addSendResult(resp, ids.String(), queueID, res.QueueOffset, uniq)
-	})
+		buf = append(buf, host...)
+		for shift := 60; shift >= 0; shift -= 4 {
+			buf = append(buf, hex[uint64(off)>>shift&0xF])
+		}
+	}
+	return string(buf)
 }
 
 // batchPairs returns the batch header's properties followed by the broker's
