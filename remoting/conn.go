@@ -475,7 +475,7 @@ func (e badInput) Error() string { return e.err.Error() }
 func (e badInput) Unwrap() error { return e.err }
 
 func (c *Conn) readFrames() error {
-	fr := newFrameReader(idleReader{c}, c.opts.readBuf)
+	fr := newFrameReader(idleReader{c}, c.opts.readBuf, maxChunkGrowth*c.opts.readBuf)
 	for {
 		n, err := fr.length()
 		if err != nil {
@@ -531,6 +531,12 @@ func (c *Conn) readFailed(err error) error {
 	}
 	return fmt.Errorf("read: %w", err)
 }
+
+// maxChunkGrowth bounds how far a connection's read chunks grow past the
+// configured read buffer size for large frames (see frameReader): 8 × 64
+// KiB carves frames up to 128 KiB, batches of 64 messages of 1 KiB with
+// room to spare.
+const maxChunkGrowth = 8
 
 // readFrame reads a frame of n bytes. Frames up to 1 MiB are read into one
 // allocation; larger ones grow as their bytes arrive, so a peer that announces

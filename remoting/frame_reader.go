@@ -20,18 +20,25 @@ import (
 // bytes) alive.
 //
 // Frames larger than a quarter of a chunk are read into their own
-// allocation (see readFrame).
+// allocation (see readFrame), unless the chunks may grow enough to hold
+// them: a connection that sends such frames (batches of messages) gets
+// chunks of up to maxChunk bytes, so that its frames too are read in large
+// reads straight into the chunk instead of being copied out of it into an
+// allocation each. Connections that never send large frames keep small
+// chunks.
 type frameReader struct {
 	r         io.Reader
 	chunkSize int
+	maxChunk  int
 	buf       []byte // current chunk; buf[start:end] is read but not consumed
 	start     int
 	end       int
 	pinned    bool // a frame handed out from buf is still referenced
 }
 
-func newFrameReader(r io.Reader, chunkSize int) *frameReader {
-	return &frameReader{r: r, chunkSize: max(chunkSize, 64)}
+func newFrameReader(r io.Reader, chunkSize, maxChunk int) *frameReader {
+	chunkSize = max(chunkSize, 64)
+	return &frameReader{r: r, chunkSize: chunkSize, maxChunk: max(maxChunk, chunkSize)}
 }
 
 // length reads the next frame's totalLength prefix. io.EOF means the stream
@@ -52,6 +59,10 @@ func (f *frameReader) length() (int64, error) {
 // reports that the frame is a slice of the current chunk: the caller must
 // call pin if anything it keeps aliases the frame.
 func (f *frameReader) frame(n int) (frame []byte, shared bool, err error) {
+	for n > f.chunkSize/4 && n <= f.maxChunk/4 {
+		// The next chunk is made large enough (fill allocates it).
+		f.chunkSize = min(2*f.chunkSize, f.maxChunk)
+	}
 	if n > f.chunkSize/4 {
 		// Large frames get their own allocation: carved from a chunk,
 		// a kept body would pin the chunk and the next frames would need a

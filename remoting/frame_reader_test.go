@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strconv"
 	"testing"
 	"testing/iotest"
 )
@@ -14,7 +15,7 @@ import (
 // overwritten by later reads, and how the stream may end.
 func TestFrameReader(t *testing.T) {
 	const chunk = 64
-	sizes := []int{4, 10, 60, 64, 65, 200, 1, 33, 33, 33, 5000, 7}
+	sizes := []int{4, 10, 60, 64, 65, 200, 1, 33, 100, 33, 128, 129, 33, 5000, 7, 120, 120, 120}
 	var stream []byte
 	var want [][]byte
 	for i, n := range sizes {
@@ -35,37 +36,45 @@ func TestFrameReader(t *testing.T) {
 		{"data with EOF", func() io.Reader { return iotest.DataErrReader(bytes.NewReader(stream)) }, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fr := newFrameReader(tt.r(), chunk)
-			var kept [][]byte
-			for i, w := range want {
-				n, err := fr.length()
-				if err != nil || n != int64(len(w)) {
-					t.Fatalf("frame %d: length %d, %v; want %d", i, n, err, len(w))
-				}
-				f, shared, err := fr.frame(int(n))
-				if err != nil || !bytes.Equal(f, w) {
-					t.Fatalf("frame %d: %q, %v; want %q", i, f, err, w)
-				}
-				if shared && tt.pinAll {
-					fr.pin()
-				}
-				if cap(f) != len(f) {
-					t.Fatalf("frame %d: capacity %d beyond its length %d", i, cap(f), len(f))
-				}
-				kept = append(kept, f)
+		for _, maxChunk := range []int{chunk, 8 * chunk} { // fixed chunks; chunks growing for frames up to 128 bytes
+			t.Run(tt.name+"/max"+strconv.Itoa(maxChunk), func(t *testing.T) {
+				testFrameReaderStream(t, newFrameReader(tt.r(), chunk, maxChunk), want, tt.pinAll)
+			})
+		}
+	}
+}
+
+// testFrameReaderStream reads want from fr and checks every frame, that
+// the stream then ends, and with pinAll that no frame was overwritten.
+func testFrameReaderStream(t *testing.T, fr *frameReader, want [][]byte, pinAll bool) {
+	t.Helper()
+	var kept [][]byte
+	for i, w := range want {
+		n, err := fr.length()
+		if err != nil || n != int64(len(w)) {
+			t.Fatalf("frame %d: length %d, %v; want %d", i, n, err, len(w))
+		}
+		f, shared, err := fr.frame(int(n))
+		if err != nil || !bytes.Equal(f, w) {
+			t.Fatalf("frame %d: %q, %v; want %q", i, f, err, w)
+		}
+		if shared && pinAll {
+			fr.pin()
+		}
+		if cap(f) != len(f) {
+			t.Fatalf("frame %d: capacity %d beyond its length %d", i, cap(f), len(f))
+		}
+		kept = append(kept, f)
+	}
+	if _, err := fr.length(); err != io.EOF {
+		t.Fatalf("after the last frame: %v, want io.EOF", err)
+	}
+	if pinAll {
+		for i, f := range kept {
+			if !bytes.Equal(f, want[i]) {
+				t.Fatalf("pinned frame %d overwritten: %q", i, f)
 			}
-			if _, err := fr.length(); err != io.EOF {
-				t.Fatalf("after the last frame: %v, want io.EOF", err)
-			}
-			if tt.pinAll {
-				for i, f := range kept {
-					if !bytes.Equal(f, want[i]) {
-						t.Fatalf("pinned frame %d overwritten: %q", i, f)
-					}
-				}
-			}
-		})
+		}
 	}
 }
 
@@ -75,7 +84,7 @@ func TestFrameReaderTruncated(t *testing.T) {
 	full := binary.BigEndian.AppendUint32(nil, 10)
 	full = append(full, "0123456789"...)
 	for _, cut := range []int{2, 4 + 3} {
-		fr := newFrameReader(bytes.NewReader(full[:cut]), 64)
+		fr := newFrameReader(bytes.NewReader(full[:cut]), 64, 512)
 		n, err := fr.length()
 		if err == nil {
 			_, _, err = fr.frame(int(n))

@@ -43,8 +43,10 @@ type ServerConfig struct {
 	// (30 s); negative disables it.
 	WriteTimeout time.Duration
 	// ReadBufferSize is the size of the chunks each connection reads into;
-	// frames up to a quarter of it are slices of a chunk, larger ones get
-	// their own allocation. Default DefaultReadBufferSize (64 KiB).
+	// frames up to a quarter of it are slices of a chunk. A connection that
+	// sends larger frames gets chunks of up to 8 times this size to carve
+	// them from too; still larger frames get their own allocation. Default
+	// DefaultReadBufferSize (64 KiB).
 	ReadBufferSize int
 	// GroupWorkers and GroupQueue size the handler groups that Register
 	// creates for group names not configured with RegisterGroup. Defaults
