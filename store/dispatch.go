@@ -12,7 +12,8 @@ import (
 )
 
 // dispatchSpin is how long the dispatcher polls for new records before it
-// sleeps until woken.
+// sleeps until woken, when records have been arriving less than
+// dispatchSpin apart (see dispatchLoop).
 const dispatchSpin = 10 * time.Microsecond
 
 // maxDispatchStep bounds the records handled under one hold of the
@@ -55,16 +56,23 @@ func (s *Store) kickDispatcher() {
 func (s *Store) dispatchLoop() {
 	defer s.wg.Done()
 	var lastErr error
+	var idleSince time.Time // when the last pass ended
 	for {
+		gap := time.Since(idleSince)
 		if err := s.dispatchAvailable(false); err != nil && err != lastErr {
 			s.log.Error("store: dispatch stopped; the log cannot be read past this point", "err", err)
 			lastErr = err
 		}
-		// Spin briefly before sleeping: under a steady stream of appends
-		// this saves the appenders a futex wake-up per append (a few
-		// microseconds each); with appends further apart than the spin,
-		// a wake-up costs little next to the gap.
-		for t0 := time.Now(); s.cl.writePos.Load() <= s.dispatchedP.Load() && time.Since(t0) < dispatchSpin; {
+		// Spin briefly before sleeping, but only if this pass's records
+		// came less than dispatchSpin after the last pass ended: then the
+		// spin usually finds the next ones and saves their appender a
+		// futex wake-up (a few microseconds). With appends further apart
+		// it would find nothing and only burn CPU (BenchmarkSteadyRate,
+		// 5,000 appends/s: ~8 us of CPU per message in SyncFlush), while a
+		// wake-up costs little next to the gap; sleeping at once adds no
+		// latency, since an append wakes the dispatcher.
+		idleSince = time.Now()
+		for t0 := idleSince; gap < dispatchSpin && s.cl.writePos.Load() <= s.dispatchedP.Load() && time.Since(t0) < dispatchSpin; {
 			runtime.Gosched()
 		}
 		if s.cl.writePos.Load() > s.dispatchedP.Load() && s.dispErrLoad() == nil {
