@@ -1,9 +1,12 @@
 // Command saturnprof runs a name server and a broker in one process, as
 // `saturn serve` does, and writes a CPU profile of that process: the broker
 // under load, without the load generator in the profile. It stops on SIGINT
-// or SIGTERM, or after -duration.
+// or SIGTERM, or after -duration. With -trace it also writes a Go execution
+// trace (scheduling, GC, syscalls, blocking) of a window of the run, for
+// latency work: -trace-start after the broker started, for -trace-for.
 //
 //	saturnprof -data-dir /tmp/x -cpuprofile broker.prof -set flushDiskType=SYNC_FLUSH
+//	saturnprof -data-dir /tmp/x -trace broker.trace -trace-start 5s -trace-for 2s
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,6 +49,9 @@ func run() error {
 	brokerListen := flag.String("broker-listen", "127.0.0.1:10911", "broker listen host:port")
 	profile := flag.String("cpuprofile", "", "CPU profile file (empty: no profile)")
 	duration := flag.Duration("duration", 10*time.Minute, "stop after this long")
+	traceFile := flag.String("trace", "", "execution trace file (empty: no trace)")
+	traceStart := flag.Duration("trace-start", 0, "start the trace this long after the broker started")
+	traceFor := flag.Duration("trace-for", 2*time.Second, "trace this long (a trace of a busy broker grows by megabytes per second)")
 	var sets setFlags
 	flag.Var(&sets, "set", "broker.conf key=value (repeatable)")
 	flag.Parse()
@@ -100,6 +107,16 @@ func run() error {
 	fmt.Println("ready", b.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *traceFile != "" {
+		traceDone := make(chan error, 1)
+		go func() { traceDone <- traceWindow(ctx, *traceFile, *traceStart, *traceFor) }()
+		defer func() {
+			stop() // ends a window still open
+			if err := <-traceDone; err != nil {
+				fmt.Fprintln(os.Stderr, "saturnprof: trace:", err)
+			}
+		}()
+	}
 	select {
 	case <-ctx.Done():
 	case <-time.After(*duration):
@@ -107,4 +124,30 @@ func run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return errors.Join(b.Shutdown(shutdownCtx), ns.Shutdown(shutdownCtx))
+}
+
+// traceWindow writes an execution trace of [start, start+length) from now to
+// file, cut short when ctx ends. A window rather than the whole run: traces
+// of a loaded broker are large, and the interesting part is the steady state
+// after the load tool's warm-up.
+func traceWindow(ctx context.Context, file string, start, length time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(start):
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(length):
+	}
+	trace.Stop()
+	return f.Close()
 }
