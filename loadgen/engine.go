@@ -48,6 +48,9 @@ type engine struct {
 	firstRecv atomic.Int64 // Unix ns, 0 = none yet
 	lastRecv  atomic.Int64 // Unix ns
 	e2e       *recorder
+	// toStore and fromStore split e2e at the broker's store time when the
+	// target reports it (StoreTimeTarget); nil otherwise.
+	toStore, fromStore *recorder
 }
 
 func (e *engine) execute(ctx context.Context) (*Result, error) {
@@ -71,11 +74,21 @@ func (e *engine) execute(ctx context.Context) (*Result, error) {
 		}
 	}()
 	if cfg.Mode != ModeProduce {
+		st, split := e.target.(StoreTimeTarget)
 		if cfg.Mode == ModeE2E {
 			e.e2e = newRecorder()
+			if split {
+				e.toStore, e.fromStore = newRecorder(), newRecorder()
+			}
 		}
 		for i := range cfg.Consumers {
-			r, err := e.target.NewReceiver(ctx, cfg.Topic, cfg.Group, i, cfg.Mode == ModeConsume, e.deliver)
+			var r Receiver
+			var err error
+			if split {
+				r, err = st.NewStoreTimeReceiver(ctx, cfg.Topic, cfg.Group, i, cfg.Mode == ModeConsume, e.deliverStored)
+			} else {
+				r, err = e.target.NewReceiver(ctx, cfg.Topic, cfg.Group, i, cfg.Mode == ModeConsume, e.deliver)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("receiver %d: %w", i, err)
 			}
@@ -164,7 +177,16 @@ func quota(total int64, producers, i int) int64 {
 }
 
 // deliver is the receivers' callback.
-func (e *engine) deliver(body []byte) {
+func (e *engine) deliver(body []byte) { e.receive(body, 0) }
+
+// deliverStored is the receivers' callback for a StoreTimeTarget.
+func (e *engine) deliverStored(body []byte, stored time.Time) {
+	e.receive(body, stored.UnixNano())
+}
+
+// receive counts a received body; stored is the broker's store time in
+// Unix ns, 0 when unknown.
+func (e *engine) receive(body []byte, stored int64) {
 	now := time.Now().UnixNano()
 	if e.cfg.Mode == ModeE2E {
 		run, sent, ok := parseBody(body)
@@ -174,6 +196,13 @@ func (e *engine) deliver(body []byte) {
 		}
 		if sent >= e.warmupEnd.UnixNano() {
 			e.e2e.record(time.Duration(now-sent), 1)
+			if stored != 0 && e.toStore != nil {
+				// Brokers may keep store times in coarser units (RocketMQ:
+				// milliseconds) and clocks may differ: clamp at zero rather
+				// than record a negative part.
+				e.toStore.record(time.Duration(max(stored-sent, 0)), 1)
+				e.fromStore.record(time.Duration(max(now-stored, 0)), 1)
+			}
 		}
 	}
 	e.received.Add(1)
@@ -287,6 +316,9 @@ func (e *engine) receiveStats(send *SendStats) *ReceiveStats {
 		e.e2e.mergeTotal(h)
 		l := summarize(h)
 		r.Latency = &l
+	}
+	if e.toStore != nil {
+		r.ToStore, r.FromStore = e.toStore.summary(), e.fromStore.summary()
 	}
 	if send != nil {
 		if missing := send.Messages + send.Warmup - r.Messages; missing > 0 {

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -131,6 +132,56 @@ func TestRunE2E(t *testing.T) {
 	}
 	if res.Send.Messages != 500 {
 		t.Errorf("sent %d, want 500", res.Send.Messages)
+	}
+}
+
+// storeTimeFake is a fakeTarget that also reports store times (the time of
+// delivery: the fake stores and delivers at once).
+type storeTimeFake struct{ *fakeTarget }
+
+func (t storeTimeFake) NewStoreTimeReceiver(ctx context.Context, topic, group string, i int, fromStart bool, deliver func([]byte, time.Time)) (Receiver, error) {
+	return t.NewReceiver(ctx, topic, group, i, fromStart, func(b []byte) { deliver(b, time.Now()) })
+}
+
+func TestRunE2EStoreSplit(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		target Target
+		split  bool
+	}{
+		{"store times", storeTimeFake{&fakeTarget{}}, true},
+		{"no store times", &fakeTarget{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(context.Background(), Config{
+				Mode: ModeE2E, Topic: "T", MessageSize: 100, Producers: 2, InFlight: 3, Messages: 300, Consumers: 1,
+			}, tc.target, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res.Receive
+			if r == nil || r.Latency == nil || r.Latency.Count != 300 {
+				t.Fatalf("receive stats %+v: want 300 end-to-end samples", r)
+			}
+			if !tc.split {
+				if r.ToStore != nil || r.FromStore != nil {
+					t.Errorf("split %+v %+v without store times", r.ToStore, r.FromStore)
+				}
+				return
+			}
+			if r.ToStore == nil || r.FromStore == nil || r.ToStore.Count != 300 || r.FromStore.Count != 300 {
+				t.Fatalf("split %+v / %+v: want 300 samples each", r.ToStore, r.FromStore)
+			}
+			var b strings.Builder
+			if err := WriteText(&b, res); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"sent to stored", "stored to received"} {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("report lacks %q:\n%s", want, b.String())
+				}
+			}
+		})
 	}
 }
 

@@ -61,6 +61,14 @@ func (r *recorder) mergeTotal(dst *hdrhistogram.Histogram) {
 	r.mu.Unlock()
 }
 
+// summary summarises the whole run.
+func (r *recorder) summary() *Latency {
+	h := newHDR()
+	r.mergeTotal(h)
+	l := summarize(h)
+	return &l
+}
+
 // Latency summarises a histogram, in microseconds.
 type Latency struct {
 	Count int64   `json:"count"`

@@ -82,6 +82,10 @@ func WriteText(w io.Writer, r *Result) error {
 		if rc.Latency != nil {
 			writeLatency(&b, "end-to-end latency", *rc.Latency)
 		}
+		if rc.ToStore != nil && rc.FromStore != nil {
+			writeLatency(&b, "  sent to stored", *rc.ToStore)
+			writeLatency(&b, "  stored to received", *rc.FromStore)
+		}
 	}
 	if r.FlushMode != "" {
 		fmt.Fprintf(&b, "flush mode: %s\n", r.FlushMode)

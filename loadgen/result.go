@@ -83,6 +83,12 @@ type ReceiveStats struct {
 	// Latency is the end-to-end latency (e2e mode only): from the intended
 	// send time written into the body to its receipt.
 	Latency *Latency `json:"latency,omitempty"`
+	// ToStore and FromStore split Latency at the broker's store time, when
+	// the target reports it: from the intended send time to the store time,
+	// and from the store time to receipt. Store times in milliseconds
+	// (RocketMQ's) move up to 1 ms from the first part to the second.
+	ToStore   *Latency `json:"to_store_latency,omitempty"`
+	FromStore *Latency `json:"from_store_latency,omitempty"`
 }
 
 // Progress is one periodic progress report.

@@ -187,6 +187,26 @@ func (s *saturnSender) Close(ctx context.Context) error {
 
 // NewReceiver implements Target.
 func (t *SaturnTarget) NewReceiver(ctx context.Context, topic, group string, _ int, fromStart bool, deliver func([]byte)) (Receiver, error) {
+	return t.newReceiver(ctx, topic, group, fromStart, func(_ context.Context, msgs []*message.Ext) client.ConsumeResult {
+		for _, m := range msgs {
+			deliver(m.Body)
+		}
+		return client.ConsumeSuccess
+	})
+}
+
+// NewStoreTimeReceiver implements StoreTimeTarget with the messages' store
+// timestamps (milliseconds, the broker's clock).
+func (t *SaturnTarget) NewStoreTimeReceiver(ctx context.Context, topic, group string, _ int, fromStart bool, deliver func([]byte, time.Time)) (Receiver, error) {
+	return t.newReceiver(ctx, topic, group, fromStart, func(_ context.Context, msgs []*message.Ext) client.ConsumeResult {
+		for _, m := range msgs {
+			deliver(m.Body, time.UnixMilli(m.StoreTimestamp))
+		}
+		return client.ConsumeSuccess
+	})
+}
+
+func (t *SaturnTarget) newReceiver(ctx context.Context, topic, group string, fromStart bool, handler client.MessageHandler) (Receiver, error) {
 	c, err := t.newClient()
 	if err != nil {
 		return nil, err
@@ -203,12 +223,7 @@ func (t *SaturnTarget) NewReceiver(ctx context.Context, topic, group string, _ i
 		PullBatchSize:    t.cfg.PullBatchSize,
 		// Enough buffered per queue that pulling is never what waits.
 		PullThresholdForQueue: 4 * t.cfg.PullBatchSize * 8,
-	}, func(_ context.Context, msgs []*message.Ext) client.ConsumeResult {
-		for _, m := range msgs {
-			deliver(m.Body)
-		}
-		return client.ConsumeSuccess
-	})
+	}, handler)
 	if err == nil {
 		err = pc.Subscribe(topic, client.SubscribeAll)
 	}

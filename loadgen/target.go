@@ -1,6 +1,9 @@
 package loadgen
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Target is a broker under test, as the engine sees it.
 type Target interface {
@@ -26,6 +29,17 @@ type Target interface {
 	ErrorKind(err error) string
 	// Close releases what the target holds.
 	Close(ctx context.Context) error
+}
+
+// StoreTimeTarget is a Target whose receivers also know when the broker
+// stored each message. The engine then splits end-to-end latency into the
+// part up to storage and the part from storage to receipt, which tells a
+// slow publish path from a slow delivery path (long polling, dispatch).
+type StoreTimeTarget interface {
+	Target
+	// NewStoreTimeReceiver is NewReceiver with the broker's store time of
+	// each message passed to deliver.
+	NewStoreTimeReceiver(ctx context.Context, topic, group string, i int, fromStart bool, deliver func(body []byte, stored time.Time)) (Receiver, error)
 }
 
 // Sender sends messages and reports their acknowledgement.
