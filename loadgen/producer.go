@@ -62,19 +62,17 @@ func (p *producer) loop(ctx context.Context, stop <-chan struct{}) {
 		interval = time.Duration(float64(time.Second) * float64(cfg.Batch*cfg.Producers) / cfg.Rate)
 		next = next.Add(interval * time.Duration(p.id) / time.Duration(cfg.Producers))
 	}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	var pace *pacer
+	if interval > 0 {
+		pace = newPacer()
+		defer pace.close()
+	}
 	var sent int64
 	for p.quota < 0 || sent < p.quota {
 		at := time.Now()
 		if interval > 0 {
-			if wait := next.Sub(at); wait > 0 {
-				timer.Reset(wait)
-				select {
-				case <-stop:
-					return
-				case <-timer.C:
-				}
+			if !pace.wait(next, stop) {
+				return
 			}
 			at = next
 			next = next.Add(interval)
