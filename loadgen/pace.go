@@ -25,8 +25,10 @@ const fineMin = 250 * time.Microsecond
 // p90 1.0 ms. Send latencies are measured from the schedule (no coordinated
 // omission), so all of that was the load tool's own delay counted as the
 // broker's. A fine waiter (a timerfd on Linux, woken through the same
-// poller) is late by p50 ~5 µs, p90 ~20 µs, for roughly 10 µs more CPU per
-// wait.
+// poller) is late by p50 ~5 µs, p90 ~20 µs. It costs CPU: sends are now
+// evenly spaced, one wake-up each, where late timers used to fire together
+// once a millisecond; e2e at 5,000 msg/s went from ~60 to ~110 µs of load
+// tool CPU per message.
 type pacer struct {
 	timer *time.Timer
 	fine  fineWaiter // nil: the runtime timer alone
