@@ -39,7 +39,9 @@ func (OS) mapFile(f *os.File, size int64) (*osFile, error) {
 
 // Create implements FS. The file is made under a temporary name, sized,
 // and renamed into place, so that a crash never leaves a file of the
-// wrong size under the real name.
+// wrong size under the real name. On Linux its blocks are reserved
+// (fallocate): a full disk fails Create with ErrNoSpace instead of killing
+// the process with SIGBUS on a later write through the mapping.
 func (o OS) Create(name string, size int64) (File, error) {
 	if _, err := os.Lstat(name); err == nil {
 		return nil, fmt.Errorf("%w: %s", ErrExist, name)
@@ -49,7 +51,7 @@ func (o OS) Create(name string, size int64) (File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Truncate(size); err != nil {
+	if err := preallocate(f, size); err != nil {
 		f.Close()
 		os.Remove(tmp)
 		return nil, err
@@ -164,15 +166,19 @@ func (OS) Lock(name string) (io.Closer, error) {
 	return osLock{f}, nil
 }
 
-// DiskUsage implements FS with statfs.
+// DiskUsage implements FS with statfs, as df counts: total is what is used
+// plus what is still available to this (unprivileged) process, so blocks
+// reserved for root or held back by a quota count as unavailable. Counting
+// from the raw block total instead once reported 13% used on a volume with
+// no space left for us.
 func (OS) DiskUsage(dir string) (used, total uint64, err error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
 		return 0, 0, err
 	}
 	bs := uint64(st.Bsize)
-	total = st.Blocks * bs
-	return total - st.Bfree*bs, total, nil
+	used = (st.Blocks - min(st.Bfree, st.Blocks)) * bs
+	return used, used + st.Bavail*bs, nil
 }
 
 func (f *osFile) Data() []byte { return f.data }
@@ -215,7 +221,7 @@ func (f *osFile) Zero(off, n int64) error {
 	if off < 0 || off+n > f.size {
 		return fmt.Errorf("vfs: zero [%d,+%d) outside %s of %d bytes", off, n, f.f.Name(), f.size)
 	}
-	if err := punchHole(f.f, off, n); err != nil {
+	if err := zeroRange(f.f, off, n); err != nil {
 		clear(f.data[off : off+n])
 	}
 	return nil

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -70,3 +71,13 @@ var ErrNotExist = errors.New("vfs: file does not exist")
 
 // ErrLocked is returned by Lock when the lock is held.
 var ErrLocked = errors.New("vfs: locked by another user")
+
+// ErrNoSpace is returned (wrapped) by Create when the file system has no
+// room for the new file's blocks.
+var ErrNoSpace = errors.New("vfs: no space left on device")
+
+// noSpace wraps cause (an errno) so that callers can test for ErrNoSpace
+// and still see the system's error.
+func noSpace(name string, size int64, cause error) error {
+	return fmt.Errorf("%w: reserving %d bytes for %s: %w", ErrNoSpace, size, name, cause)
+}
