@@ -32,9 +32,10 @@ type dispatchScratch struct {
 	arrivals []arrival
 	keys     [][]byte
 	view     message.View
-	// last is the queue of the previous record: runs of one queue are
-	// common, and the lookup takes a lock and a hash.
-	last *consumeQueue
+	// recent caches queues by queue id (modulo its size): the lookup
+	// takes a lock and a hash, and producers spread their sends over a
+	// topic's few queues, so runs of one queue are short.
+	recent [16]*consumeQueue
 }
 
 // errInconsistent is returned by dispatch during recovery when a record's
@@ -186,14 +187,15 @@ func (s *Store) dispatchRecord(v *message.View, pos int64, recovering bool) erro
 	pr := scanProps(v.Properties)
 	var topic string
 	if tt != message.TransactionPreparedType && tt != message.TransactionRollbackType {
-		q := s.dispScratch.last
+		slot := &s.dispScratch.recent[uint32(v.QueueID)%uint32(len(s.dispScratch.recent))]
+		q := *slot
 		if q == nil || q.queueID != v.QueueID || q.topic != string(v.Topic) || q.dead.Load() {
 			q = s.queueBytes(v.Topic, v.QueueID)
 			if q == nil {
 				q = newConsumeQueue(&s.cfg, string(v.Topic), v.QueueID)
 				s.addQueue(q)
 			}
-			s.dispScratch.last = q
+			*slot = q
 		}
 		topic = q.topic
 		if recovering {

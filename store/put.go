@@ -310,10 +310,13 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	now := max(nowT.UnixMilli(), s.lastStoreTs)
 	s.lastStoreTs = now
 	key := queueKey{ms[0].Topic, ms[0].QueueID}
-	qoff, ok := s.queueTable[key]
-	if !ok {
-		qoff = s.initialQueueOffset(key)
+	next := s.queueTable[key]
+	if next == nil {
+		next = new(int64)
+		*next = s.initialQueueOffset(key)
+		s.queueTable[key] = next
 	}
+	qoff := *next
 	cl := s.cl
 	pos := cl.reservePos
 	start := 0
@@ -347,7 +350,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		pos = phys + int64(len(rec))
 		start = recEnds[i]
 	}
-	s.queueTable[key] = qoff
+	*next = qoff
 	res.StoreTimestamp = now
 	cl.reservePos = pos
 	if len(ms) == 1 {

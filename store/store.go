@@ -34,11 +34,13 @@ type Store struct {
 	// dispatchMu, cqFlushMu, commitLog.segMu, then a consumeQueue's mu or
 	// index.mu. Get never
 	// holds a queue's mu and segMu together.
-	putMu       sync.Mutex
-	queueTable  map[queueKey]int64 // next queue offset; guarded by putMu
-	tableStale  bool               // queueTable must be rebuilt from the consume queues; guarded by putMu
-	lastStoreTs int64              // guarded by putMu
-	lockedSince atomic.Int64       // UnixNano when putMu was taken, 0 when free
+	putMu sync.Mutex
+	// queueTable holds the next queue offset of each queue; guarded by
+	// putMu. Values are pointers so that an append hashes its key once.
+	queueTable  map[queueKey]*int64
+	tableStale  bool         // queueTable must be rebuilt from the consume queues; guarded by putMu
+	lastStoreTs int64        // guarded by putMu
+	lockedSince atomic.Int64 // UnixNano when putMu was taken, 0 when free
 
 	dispatchMu  sync.Mutex
 	dispatched  int64 // next record to dispatch; guarded by dispatchMu
@@ -101,7 +103,7 @@ func Open(cfg Config) (*Store, error) {
 		fs:         cfg.FS,
 		hours:      hours,
 		cqs:        map[string]map[int32]*consumeQueue{},
-		queueTable: map[queueKey]int64{},
+		queueTable: map[queueKey]*int64{},
 		dispKick:   make(chan struct{}, 1),
 		warmKick:   make(chan struct{}, 1),
 		stop:       make(chan struct{}),
