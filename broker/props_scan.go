@@ -78,22 +78,40 @@ func scanProps[T string | []byte](s *propScan, props T, pairs [][2]string) {
 	s.transactional = tranSet && strings.EqualFold(string(tran), "true")
 }
 
-// merged returns props with pairs added, as mergeProperties(props, pairs,
-// override) does, for props scanned by s with the same pairs: in one
+// mergeScanned returns props with pairs added, as mergeProperties(props,
+// pairs, override) does, for props scanned by s with the same pairs: in one
 // allocation, without decoding, unless a POP_CK is to be removed or, with
 // override, a key of the message is to get another value.
 func mergeScanned[T string | []byte](s *propScan, props T, pairs [][2]string, override bool) string {
-	if s.popCK || len(pairs) > maxPairs || (override && s.differs != 0) {
+	if slowMerge(s, pairs, override) {
 		return mergeProperties(string(props), pairs, override)
 	}
+	var sb strings.Builder
+	sb.Grow(mergedLen(s, props, pairs))
+	writeMerged(&sb, s, props, pairs)
+	return sb.String()
+}
+
+// slowMerge reports whether merging needs mergeProperties (decoding).
+func slowMerge(s *propScan, pairs [][2]string, override bool) bool {
+	return s.popCK || len(pairs) > maxPairs || (override && s.differs != 0)
+}
+
+// mergedLen bounds the length of the merge of props (scanned by s) and
+// pairs when !slowMerge.
+func mergedLen[T string | []byte](s *propScan, props T, pairs [][2]string) int {
 	n := len(props) + 1
 	for j, kv := range pairs {
 		if s.present&(1<<j) == 0 {
 			n += len(kv[0]) + len(kv[1]) + 2
 		}
 	}
-	var sb strings.Builder
-	sb.Grow(n)
+	return n
+}
+
+// writeMerged writes the merge of props (scanned by s) and pairs to sb;
+// only when !slowMerge.
+func writeMerged[T string | []byte](sb *strings.Builder, s *propScan, props T, pairs [][2]string) {
 	switch p := any(props).(type) { // the one copy: no conversion
 	case string:
 		sb.WriteString(p)
@@ -112,5 +130,4 @@ func mergeScanned[T string | []byte](s *propScan, props T, pairs [][2]string, ov
 		sb.WriteString(kv[1])
 		sb.WriteByte(message.PropertySeparator)
 	}
-	return sb.String()
 }

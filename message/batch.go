@@ -58,11 +58,18 @@ func AppendBatch(dst []byte, msgs []*Message) ([]byte, error) {
 // properties length and lie inside body; otherwise it returns an error
 // wrapping ErrMalformedBatch. An empty body is malformed too.
 func DecodeBatch(body []byte) ([]BatchItem, error) {
+	return AppendBatchItems(nil, body)
+}
+
+// AppendBatchItems is DecodeBatch appending the messages to dst, so that a
+// caller can decode into memory it provides (a batch's items on its stack).
+// On error it returns nil.
+func AppendBatchItems(dst []BatchItem, body []byte) ([]BatchItem, error) {
 	if len(body) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrMalformedBatch)
 	}
 	be := binary.BigEndian
-	var out []BatchItem
+	out := dst
 	for off := 0; off < len(body); {
 		r := body[off:]
 		if len(r) < batchFixed {

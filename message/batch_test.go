@@ -91,3 +91,24 @@ func FuzzDecodeBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendBatchItems checks that items are appended after dst's, into
+// dst's memory when it has room, and that an error returns nil.
+func TestAppendBatchItems(t *testing.T) {
+	body, err := EncodeBatch([]*Message{{Flag: 1, Body: []byte("x")}, {Flag: 2, Body: []byte("yz")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var room [4]BatchItem
+	dst := append(room[:0], BatchItem{Flag: 9})
+	got, err := AppendBatchItems(dst, body)
+	if err != nil || len(got) != 3 || &got[0] != &room[0] {
+		t.Fatalf("AppendBatchItems: %d items, %v; want 3 in the given memory", len(got), err)
+	}
+	if got[0].Flag != 9 || got[1].Flag != 1 || string(got[1].Body) != "x" || got[2].Flag != 2 || string(got[2].Body) != "yz" {
+		t.Fatalf("items %+v", got)
+	}
+	if got, err := AppendBatchItems(dst, body[:len(body)-1]); got != nil || !errors.Is(err, ErrMalformedBatch) {
+		t.Fatalf("truncated: %v, %v; want nil, ErrMalformedBatch", got, err)
+	}
+}
