@@ -40,8 +40,8 @@ type indexFile struct {
 	data    []byte
 	slots   int
 	entries int
-	// syncedCount is the entry count at the last sync. Written under
-	// index.mu held shared by flush, which cqFlushMu serializes.
+	// syncedCount is the entry count read before the last sync. Written
+	// by flush under index.syncMu, or with index.syncMu and mu held.
 	syncedCount int32
 }
 
@@ -184,8 +184,37 @@ type index struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	mu    sync.RWMutex
-	files []*indexFile
+	// syncMu keeps files from being closed while flush syncs them without
+	// mu. Lock order: syncMu, then mu. Whoever closes or removes files
+	// holds both (lockAll).
+	syncMu sync.Mutex
+	mu     sync.RWMutex
+	files  []*indexFile
+	// flushing is set (under mu) while flush syncs files without mu; adds
+	// then go to pending, which flush writes when its syncs are done. So
+	// nothing writes a file's memory while it is synced (the in-memory
+	// test file system copies it) and the dispatcher never waits for a
+	// sync. Invariant: pending is empty whenever flushing is false.
+	flushing bool
+	pending  []pendingEntry
+}
+
+// pendingEntry is an index entry added while flush was syncing.
+type pendingEntry struct {
+	hash          int32
+	phys, storeTs int64
+}
+
+// lockAll takes syncMu and mu: the index may then drop files.
+func (x *index) lockAll() {
+	x.syncMu.Lock()
+	x.mu.Lock()
+}
+
+// unlockAll releases what lockAll took.
+func (x *index) unlockAll() {
+	x.mu.Unlock()
+	x.syncMu.Unlock()
 }
 
 func newIndex(cfg *Config) *index {
@@ -280,23 +309,36 @@ func (x *index) create() (*indexFile, error) {
 // add indexes the keys of one record. Caller holds mu exclusively.
 func (x *index) add(topic string, keys [][]byte, phys, storeTs int64) error {
 	for _, k := range keys {
-		var last *indexFile
-		if n := len(x.files); n > 0 {
-			last = x.files[n-1]
+		if err := x.addHash(indexKeyHash(topic, k), phys, storeTs); err != nil {
+			return err
 		}
-		if last != nil && last.count() > 1 && phys < last.endPhy() {
-			return nil // indexed before (re-dispatch after recovery)
-		}
-		if last == nil || last.full() {
-			f, err := x.create()
-			if err != nil {
-				return err
-			}
-			x.files = append(x.files, f)
-			last = f
-		}
-		last.put(indexKeyHash(topic, k), phys, storeTs)
 	}
+	return nil
+}
+
+// addHash indexes one key hash, or keeps it in pending while flush syncs.
+// Caller holds mu exclusively.
+func (x *index) addHash(hash int32, phys, storeTs int64) error {
+	if x.flushing {
+		x.pending = append(x.pending, pendingEntry{hash: hash, phys: phys, storeTs: storeTs})
+		return nil
+	}
+	var last *indexFile
+	if n := len(x.files); n > 0 {
+		last = x.files[n-1]
+	}
+	if last != nil && last.count() > 1 && phys < last.endPhy() {
+		return nil // indexed before (re-dispatch after recovery)
+	}
+	if last == nil || last.full() {
+		f, err := x.create()
+		if err != nil {
+			return err
+		}
+		x.files = append(x.files, f)
+		last = f
+	}
+	last.put(hash, phys, storeTs)
 	return nil
 }
 
@@ -318,27 +360,52 @@ func (x *index) query(topic, key string, maxNum int, begin, end int64) []int64 {
 	return out
 }
 
-// flush syncs files written since their last sync. It holds mu shared, so
-// the dispatcher does not write while a file is synced.
+// flush syncs files written since their last sync. It holds syncMu, not
+// mu, during the syncs: an msync of an index file can take hundreds of
+// milliseconds on a busy disk, and holding mu then stopped the dispatcher,
+// so no consume queue grew and every long-polling consumer stalled. Adds
+// made meanwhile wait in pending and are written when the syncs are done.
+// The checkpoint stays exact: it reads the dispatched position before
+// flush starts, and every record below it was indexed by then (pending is
+// empty between flushes), so the syncs cover all of them.
 func (x *index) flush() error {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	for _, f := range x.files {
-		if f.syncedCount == f.count() {
+	x.syncMu.Lock()
+	defer x.syncMu.Unlock()
+	x.mu.Lock()
+	x.flushing = true
+	files := slices.Clone(x.files)
+	counts := make([]int32, len(files))
+	for i, f := range files {
+		counts[i] = f.count()
+	}
+	x.mu.Unlock()
+	var err error
+	for i, f := range files {
+		if f.syncedCount == counts[i] {
 			continue
 		}
-		if err := f.file.Sync(0, f.file.Size()); err != nil {
-			return err
+		if err = f.file.Sync(0, f.file.Size()); err != nil {
+			break
 		}
-		f.syncedCount = f.count()
+		f.syncedCount = counts[i]
 	}
-	return nil
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.flushing = false
+	pending := x.pending
+	for _, p := range pending {
+		if e := x.addHash(p.hash, p.phys, p.storeTs); e != nil && err == nil {
+			err = e
+		}
+	}
+	x.pending = pending[:0]
+	return err
 }
 
 // truncateFrom drops entries for records at or after phys: files that
 // start there are deleted; the file that spans it keeps its entries below
 // phys and has its slots rebuilt from them (slots written after the last
-// sync cannot be trusted). Caller holds mu exclusively.
+// sync cannot be trusted). Caller holds lockAll.
 func (x *index) truncateFrom(phys int64, tsAt func(int64) (int64, bool)) error {
 	var firstErr error
 	for len(x.files) > 0 {
@@ -425,8 +492,8 @@ func (x *index) rebuild(f *indexFile, phys int64, tsAt func(int64) (int64, bool)
 // deleteBelow removes files whose entries all point below the commit
 // log's minimum, keeping the last file.
 func (x *index) deleteBelow(clMin int64) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	x.lockAll()
+	defer x.unlockAll()
 	var firstErr error
 	for len(x.files) > 1 && x.files[0].endPhy() < clMin {
 		f := x.files[0]
@@ -440,8 +507,8 @@ func (x *index) deleteBelow(clMin int64) error {
 }
 
 func (x *index) close() {
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	x.lockAll()
+	defer x.unlockAll()
 	for _, f := range x.files {
 		f.file.Close()
 	}

@@ -113,12 +113,12 @@ func (s *Store) rebuildFrom(from, end int64, abnormal bool) error {
 		}
 	}
 	if s.idx != nil {
-		s.idx.mu.Lock()
+		s.idx.lockAll()
 		var err error
 		if n := len(s.idx.files); n > 0 && (abnormal || s.idx.files[n-1].endPhy() >= from) {
 			err = s.idx.truncateFrom(from, s.cl.timestampAt)
 		}
-		s.idx.mu.Unlock()
+		s.idx.unlockAll()
 		if err != nil {
 			return err
 		}
@@ -151,9 +151,9 @@ func (s *Store) rebuildAll(minPhys, end int64) error {
 		return err
 	}
 	if s.idx != nil {
-		s.idx.mu.Lock()
+		s.idx.lockAll()
 		err := s.idx.truncateFrom(-1, s.cl.timestampAt)
-		s.idx.mu.Unlock()
+		s.idx.unlockAll()
 		if err != nil {
 			return err
 		}

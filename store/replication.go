@@ -158,9 +158,9 @@ func (s *Store) TruncateTo(physOffset int64) error {
 		}
 	}
 	if s.idx != nil {
-		s.idx.mu.Lock()
+		s.idx.lockAll()
 		err := s.idx.truncateFrom(physOffset, cl.timestampAt)
-		s.idx.mu.Unlock()
+		s.idx.unlockAll()
 		if err != nil {
 			return s.fail(err)
 		}
