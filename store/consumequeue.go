@@ -82,6 +82,11 @@ type consumeQueue struct {
 	// flushed is the logical offset below which entries are synced.
 	// Guarded by the store's cqFlushMu.
 	flushed int64
+	// dirDirty is set when a file was created in dir and the directory
+	// has not been synced since. The dispatcher creates files; syncing the
+	// directory there stalled every queue's delivery for up to a second on
+	// a busy disk, so flush syncs it, before the entries it makes durable.
+	dirDirty atomic.Bool
 }
 
 func newConsumeQueue(cfg *Config, topic string, qid int32) *consumeQueue {
@@ -280,19 +285,24 @@ func (q *consumeQueue) fileForWrite(off int64) (*cqFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: create consume-queue file: %w", err)
 		}
-		if err := q.fs.SyncDir(q.dir); err != nil {
-			file.Close()
-			return nil, err
-		}
+		q.dirDirty.Store(true)
 		q.mu.Lock()
 		q.files = append(q.files, &cqFile{base: base, name: name, file: file, data: file.Data()})
 		q.mu.Unlock()
 	}
 }
 
-// flush syncs entries written since the last flush.
+// flush syncs entries written since the last flush, and first the
+// directory if files were created in it: an entry is durable only once its
+// file's name is.
 func (q *consumeQueue) flush() error {
 	max := q.maxOffset.Load()
+	if q.dirDirty.Swap(false) {
+		if err := q.fs.SyncDir(q.dir); err != nil {
+			q.dirDirty.Store(true)
+			return err
+		}
+	}
 	if max <= q.flushed {
 		return nil
 	}
