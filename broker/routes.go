@@ -49,8 +49,15 @@ func (b *Broker) routes() {
 	// requests are registered transient: their handlers copy what they
 	// need out of req.ExtFields (strings) and never keep the map once they
 	// returned a response, so the server may reuse the map.
+	//
+	// Sends only borrow their bodies (ReuseBodies): the store copies the
+	// messages into its own buffer before Put, PutBatch, PutAsync and
+	// PutBatchAsync return, and nothing else keeps req.Body or a slice of
+	// it (the completion of an asynchronous send uses only the store's
+	// result and req's header). So read buffers are reused.
 	for _, code := range []int32{remoting.RequestSendMessage, remoting.RequestSendMessageV2, remoting.RequestSendBatchMessage} {
 		s.RegisterFields(code, groupSend, h(b.handleSend))
+		s.ReuseBodies(code)
 	}
 	s.Register(remoting.RequestConsumerSendMsgBack, groupSend, h(b.handleSendMsgBack))
 	for _, code := range []int32{remoting.RequestPullMessage, remoting.RequestLitePullMessage} {

@@ -97,6 +97,21 @@ type connOptions struct {
 	// fields says whether a decoded command's custom header goes to
 	// Fields rather than ExtFields; nil: always ExtFields.
 	fields func(*Command) bool
+	// chunks are the read chunks shared with the owner's other
+	// connections; nil: every chunk is allocated.
+	chunks *chunkPool
+	// lends says whether a request's body is only borrowed by its
+	// handler, so its frame is lent (see frameReader) and the owner, a
+	// bodyLender, gives it back; nil: never.
+	lends func(*Command) bool
+}
+
+// bodyLender is an owner that takes requests with lent frames.
+type bodyLender interface {
+	// dispatchLent is dispatch for a request whose frame is lent from
+	// chunk: the owner must call chunk.release exactly once, when nothing
+	// uses req.Body any more.
+	dispatchLent(c *Conn, req *Command, chunk *readChunk)
 }
 
 // connOwner is the Server or Client a Conn belongs to.
@@ -475,7 +490,8 @@ func (e badInput) Error() string { return e.err.Error() }
 func (e badInput) Unwrap() error { return e.err }
 
 func (c *Conn) readFrames() error {
-	fr := newFrameReader(idleReader{c}, c.opts.readBuf, maxChunkGrowth*c.opts.readBuf)
+	fr := newFrameReader(idleReader{c}, c.opts.readBuf, maxChunkGrowth*c.opts.readBuf, c.opts.chunks)
+	lender, _ := c.owner.(bodyLender)
 	for {
 		n, err := fr.length()
 		if err != nil {
@@ -496,7 +512,12 @@ func (c *Conn) readFrames() error {
 			return c.reject(err)
 		}
 		if shared && len(cmd.Body) > 0 {
-			fr.pin() // the body aliases the chunk; header strings never do
+			// The body aliases the chunk; header strings never do.
+			if lender != nil && c.opts.lends != nil && !cmd.IsResponse() && c.opts.lends(cmd) {
+				lender.dispatchLent(c, cmd, fr.lend())
+				continue
+			}
+			fr.pin()
 		}
 		if cmd.IsResponse() {
 			c.completeCall(cmd)

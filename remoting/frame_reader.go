@@ -3,6 +3,8 @@ package remoting
 import (
 	"encoding/binary"
 	"io"
+	"sync"
+	"sync/atomic"
 )
 
 // frameReader cuts frames out of large reads from a connection, so that one
@@ -12,12 +14,19 @@ import (
 //
 // Frames are sub-slices of a chunk of chunkSize bytes. A command's Body may
 // alias its frame (Decode keeps it, handlers may keep it), so once a frame
-// with a body was handed out, its chunk is pinned: its bytes are never written
+// with a body was handed out for good (pin), its chunk is never written
 // again and the next read goes to a fresh chunk. A chunk whose frames had no
 // bodies (pulls, heartbeats without payload, offset updates) is reused, since
 // Decode copies every header string out of the frame. The cost of the
 // sharing: a body kept by a handler keeps its whole chunk (at most chunkSize
 // bytes) alive.
+//
+// A frame whose body is only borrowed, by a handler that is done with it
+// when it returns, is lent instead (lend): the chunk counts it, and once
+// the reader moved on and every lent frame was given back (readChunk.release)
+// the chunk goes back to the pool for another read, without being zeroed
+// or collected. A chunk that has both lent and pinned frames is never
+// reused.
 //
 // Frames larger than a quarter of a chunk are read into their own
 // allocation (see readFrame), unless the chunks may grow enough to hold
@@ -30,15 +39,87 @@ type frameReader struct {
 	r         io.Reader
 	chunkSize int
 	maxChunk  int
-	buf       []byte // current chunk; buf[start:end] is read but not consumed
+	pool      *chunkPool // where chunks come from and lent ones return; nil: no reuse
+	cur       *readChunk // the chunk buf belongs to, nil before the first fill
+	buf       []byte     // current chunk; buf[start:end] is read but not consumed
 	start     int
 	end       int
-	pinned    bool // a frame handed out from buf is still referenced
+	pinned    bool // a frame handed out from buf is still referenced, for good
 }
 
-func newFrameReader(r io.Reader, chunkSize, maxChunk int) *frameReader {
+func newFrameReader(r io.Reader, chunkSize, maxChunk int, pool *chunkPool) *frameReader {
 	chunkSize = max(chunkSize, 64)
-	return &frameReader{r: r, chunkSize: chunkSize, maxChunk: max(maxChunk, chunkSize)}
+	return &frameReader{r: r, chunkSize: chunkSize, maxChunk: max(maxChunk, chunkSize), pool: pool}
+}
+
+// readChunk is a chunk of a frameReader and its lending count.
+type readChunk struct {
+	buf []byte
+	// refs is one for the reader while the chunk is its current one, plus
+	// one per frame lent and not yet released. Whoever brings it to zero
+	// returns the chunk to pool. A pinned chunk keeps the reader's
+	// reference for ever, so it never returns.
+	refs atomic.Int32
+	pool *chunkPool
+}
+
+// release gives back a frame lent from the chunk (see frameReader.lend).
+// The frame's bytes must not be used afterwards.
+func (c *readChunk) release() {
+	if c.refs.Add(-1) == 0 {
+		c.pool.put(c)
+	}
+}
+
+// chunkPool keeps the chunks of a Server's connections for reuse, by size:
+// connections' chunks have the configured size times a power of two up to
+// maxChunkGrowth.
+type chunkPool struct {
+	base  int
+	sizes [chunkClasses]sync.Pool // of *readChunk of base<<i bytes
+}
+
+// chunkClasses is the number of chunk sizes: base<<0 to base<<3, for
+// maxChunkGrowth 8.
+const chunkClasses = 4
+
+func newChunkPool(base int) *chunkPool { return &chunkPool{base: max(base, 64)} }
+
+// class returns the index of the pool for chunks of n bytes, or -1.
+func (p *chunkPool) class(n int) int {
+	for i := range p.sizes {
+		if p.base<<i == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns a chunk of n bytes with the reader's reference taken.
+func (p *chunkPool) get(n int) *readChunk {
+	var c *readChunk
+	if p != nil {
+		if i := p.class(n); i >= 0 {
+			c, _ = p.sizes[i].Get().(*readChunk)
+		}
+	}
+	if c == nil {
+		// Fresh chunks are zeroed by make; reused ones hold old bytes,
+		// which no frame shows: a frame is handed out only after its
+		// bytes were read.
+		c = &readChunk{buf: make([]byte, n), pool: p}
+	}
+	c.refs.Store(1)
+	return c
+}
+
+func (p *chunkPool) put(c *readChunk) {
+	if p == nil {
+		return
+	}
+	if i := p.class(len(c.buf)); i >= 0 {
+		p.sizes[i].Put(c)
+	}
 }
 
 // length reads the next frame's totalLength prefix. io.EOF means the stream
@@ -79,8 +160,17 @@ func (f *frameReader) frame(n int) (frame []byte, shared bool, err error) {
 	return frame, true, nil
 }
 
-// pin marks the current chunk as referenced by a frame handed out.
+// pin marks the current chunk as referenced by a frame handed out, for
+// good.
 func (f *frameReader) pin() { f.pinned = true }
+
+// lend counts a frame just handed out from the current chunk as lent: the
+// chunk is not written again before the returned chunk's release was
+// called for it.
+func (f *frameReader) lend() *readChunk {
+	f.cur.refs.Add(1)
+	return f.cur
+}
 
 // fill makes sure at least need unconsumed bytes are buffered, reading as
 // many as the chunk has room for. need must not exceed chunkSize.
@@ -91,13 +181,18 @@ func (f *frameReader) fill(need int) error {
 	if len(f.buf)-f.start < need {
 		// Not enough room after start: move the unconsumed bytes to the
 		// front of the chunk, or of a fresh one if frames alias this one.
-		nb := f.buf
-		if f.pinned || len(nb) < f.chunkSize {
-			nb = make([]byte, f.chunkSize)
-			f.pinned = false
+		// Lent frames too: the chunk is reused in place only when the
+		// reader holds the one reference (nobody else can take one).
+		nc := f.cur
+		if nc == nil || f.pinned || nc.refs.Load() != 1 || len(nc.buf) < f.chunkSize {
+			nc = f.pool.get(f.chunkSize)
 		}
-		k := copy(nb, f.buf[f.start:f.end])
-		f.buf, f.start, f.end = nb, 0, k
+		k := copy(nc.buf, f.buf[f.start:f.end])
+		if f.cur != nc && f.cur != nil && !f.pinned {
+			f.cur.release() // the reader's reference, once copied from
+		}
+		f.pinned = false
+		f.cur, f.buf, f.start, f.end = nc, nc.buf, 0, k
 	}
 	for f.end-f.start < need {
 		k, err := f.r.Read(f.buf[f.end:])

@@ -38,7 +38,7 @@ func TestFrameReader(t *testing.T) {
 	for _, tt := range tests {
 		for _, maxChunk := range []int{chunk, 8 * chunk} { // fixed chunks; chunks growing for frames up to 128 bytes
 			t.Run(tt.name+"/max"+strconv.Itoa(maxChunk), func(t *testing.T) {
-				testFrameReaderStream(t, newFrameReader(tt.r(), chunk, maxChunk), want, tt.pinAll)
+				testFrameReaderStream(t, newFrameReader(tt.r(), chunk, maxChunk, nil), want, tt.pinAll)
 			})
 		}
 	}
@@ -84,7 +84,7 @@ func TestFrameReaderTruncated(t *testing.T) {
 	full := binary.BigEndian.AppendUint32(nil, 10)
 	full = append(full, "0123456789"...)
 	for _, cut := range []int{2, 4 + 3} {
-		fr := newFrameReader(bytes.NewReader(full[:cut]), 64, 512)
+		fr := newFrameReader(bytes.NewReader(full[:cut]), 64, 512, nil)
 		n, err := fr.length()
 		if err == nil {
 			_, _, err = fr.frame(int(n))
@@ -92,5 +92,82 @@ func TestFrameReaderTruncated(t *testing.T) {
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("cut at %d: %v, want io.ErrUnexpectedEOF", cut, err)
 		}
+	}
+}
+
+// TestFrameReaderLends lends every frame, keeps every other one borrowed
+// to the end, and checks that no borrowed frame is overwritten, that
+// chunks with a borrowed frame are not reused, and that every chunk the
+// reader left is free (no references) once all frames were given back.
+func TestFrameReaderLends(t *testing.T) {
+	const chunk, n = 64, 200
+	var stream []byte
+	var want [][]byte
+	for i := range n {
+		f := bytes.Repeat([]byte{byte(i)}, 1+i%16) // all carved from chunks
+		stream = binary.BigEndian.AppendUint32(stream, uint32(len(f)))
+		stream = append(stream, f...)
+		want = append(want, f)
+	}
+	for _, name := range []string{"whole", "bytewise"} {
+		t.Run(name, func(t *testing.T) {
+			var r io.Reader = bytes.NewReader(stream)
+			if name == "bytewise" {
+				r = iotest.OneByteReader(r)
+			}
+			fr := newFrameReader(r, chunk, chunk, newChunkPool(chunk))
+			type lent struct {
+				frame []byte
+				chunk *readChunk
+			}
+			var held []lent
+			chunks := map[*readChunk]bool{}
+			for i := range n {
+				size, err := fr.length()
+				if err != nil {
+					t.Fatal(err)
+				}
+				f, shared, err := fr.frame(int(size))
+				if err != nil || !shared || !bytes.Equal(f, want[i]) {
+					t.Fatalf("frame %d: %v shared=%v %v", i, f, shared, err)
+				}
+				c := fr.lend()
+				chunks[c] = true
+				if i%2 == 0 {
+					held = append(held, lent{f, c})
+				} else {
+					c.release()
+				}
+			}
+			for i, h := range held {
+				if !bytes.Equal(h.frame, want[2*i]) {
+					t.Fatalf("borrowed frame %d overwritten: %v", 2*i, h.frame)
+				}
+				h.chunk.release()
+			}
+			for c := range chunks {
+				want := int32(0)
+				if c == fr.cur {
+					want = 1 // the reader's own
+				}
+				if got := c.refs.Load(); got != want {
+					t.Fatalf("chunk refs %d after all frames were given back, want %d", got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestChunkPoolClasses checks that the pool covers every size a reader's
+// chunks grow to.
+func TestChunkPoolClasses(t *testing.T) {
+	p := newChunkPool(1000)
+	for size := 1000; size <= maxChunkGrowth*1000; size *= 2 {
+		if p.class(size) < 0 {
+			t.Errorf("no class for chunks of %d bytes", size)
+		}
+	}
+	if p.class(3000) >= 0 {
+		t.Errorf("class for a size no reader uses")
 	}
 }

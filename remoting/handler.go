@@ -57,6 +57,9 @@ type task struct {
 	req       *Command
 	h         Handler
 	transient bool // req.ExtFields may be reused once a response was encoded
+	// lease is the chunk req's frame is lent from (see ReuseBodies), given
+	// back once the handler returned; nil when the frame is not lent.
+	lease *readChunk
 }
 
 // workerGroup is a bounded pool: a fixed number of workers serving a queue of
@@ -109,6 +112,11 @@ func (g *workerGroup) offer(t task) bool {
 // serve runs one handler and writes its response unless the request is oneway.
 func serve(log *slog.Logger, t task) {
 	resp, panicked := callHandler(log, t)
+	if t.lease != nil && !panicked {
+		// The handler is done with the body (ReuseBodies); after a
+		// panic that is not known, so the chunk is left to the GC.
+		t.lease.release()
+	}
 	// Served: from now on this request no longer holds back direct
 	// writes of responses (its own included).
 	t.conn.busy.Add(-1)

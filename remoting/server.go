@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,6 +95,7 @@ type route struct {
 	h         Handler
 	transient bool // h does not keep req.ExtFields, see RegisterTransient
 	fields    bool // requests carry Fields instead of ExtFields, see RegisterFields
+	lends     bool // h only borrows req.Body, see ReuseBodies
 }
 
 // Server accepts remoting connections and dispatches their requests, by
@@ -105,7 +107,9 @@ type Server struct {
 	cfg  ServerConfig
 	log  *slog.Logger
 	pool sync.Pool // *[]byte frame buffers of all connections
-	maps extPool   // ExtFields maps of requests, see RegisterTransient
+	// chunks are the read chunks of all connections (see frameReader).
+	chunks *chunkPool
+	maps   extPool // ExtFields maps of requests, see RegisterTransient
 
 	ctx    context.Context // parent of every connection's context
 	cancel context.CancelFunc
@@ -146,6 +150,7 @@ func NewServer(cfg ServerConfig) *Server {
 		conns:  make(map[uint64]*Conn),
 	}
 	s.pool.New = func() any { b := make([]byte, 0, 4096); return &b }
+	s.chunks = newChunkPool(cfg.ReadBufferSize)
 	return s
 }
 
@@ -214,6 +219,32 @@ func (s *Server) RegisterFields(code int32, group string, h Handler) {
 	r := s.routes[code]
 	r.fields = true
 	s.routes[code] = r
+}
+
+// ReuseBodies marks requests with the given code, registered before, as
+// ones whose handler only borrows req.Body: it uses neither the body nor
+// any slice of it once it returned, whether it returned a response or nil
+// to answer later. Such bodies are read into memory the server reuses for
+// later requests after the handler returned, instead of leaving it to the
+// garbage collector (which zeroes and collects it again for every few
+// frames). A handler that breaks the promise sees its body overwritten by
+// later requests. Call it before Start.
+func (s *Server) ReuseBodies(code int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustNotBeStarted("ReuseBodies")
+	r, ok := s.routes[code]
+	if !ok {
+		panic("remoting: ReuseBodies for unregistered code " + strconv.Itoa(int(code)))
+	}
+	r.lends = true
+	s.routes[code] = r
+}
+
+// lendsBody implements connOptions.lends: requests of routes marked with
+// ReuseBodies. The routes are fixed once started.
+func (s *Server) lendsBody(c *Command) bool {
+	return s.routes[c.Code].lends
 }
 
 // wantsFields implements connOptions.fields: requests of routes registered
@@ -306,6 +337,8 @@ func (s *Server) connOptions() connOptions {
 		readBuf:      s.cfg.ReadBufferSize,
 		maps:         &s.maps,
 		fields:       s.wantsFields,
+		chunks:       s.chunks,
+		lends:        s.lendsBody,
 	}
 }
 
@@ -316,25 +349,40 @@ func (s *Server) isClosing() bool {
 }
 
 // dispatch implements connOwner: route the request to its group.
-func (s *Server) dispatch(c *Conn, req *Command) {
+func (s *Server) dispatch(c *Conn, req *Command) { s.dispatchLent(c, req, nil) }
+
+// dispatchLent implements bodyLender: dispatch, and give the lease back
+// once the request is answered (here, when it is refused; otherwise when
+// its handler returned).
+func (s *Server) dispatchLent(c *Conn, req *Command, lease *readChunk) {
 	r, ok := s.routes[req.Code]
 	if !ok {
 		s.log.Debug("remoting: request code not supported", "conn", c.id, "code", req.Code)
 		reply(s.log, c, req, ResponseRequestCodeNotSupported, notSupportedRemark(req.Code))
+		releaseLease(lease)
 		return
 	}
 	s.dmu.RLock()
 	if s.closing {
 		s.dmu.RUnlock()
 		reply(s.log, c, req, ResponseServiceNotAvailable, RemarkShuttingDown)
+		releaseLease(lease)
 		return
 	}
 	s.inflight.Add(1)
 	s.dmu.RUnlock()
-	if !r.group.offer(task{conn: c, req: req, h: r.h, transient: r.transient}) {
+	if !r.group.offer(task{conn: c, req: req, h: r.h, transient: r.transient, lease: lease}) {
 		s.inflight.Done()
 		s.log.Debug("remoting: handler group overloaded", "group", r.group.name, "conn", c.id, "code", req.Code)
 		reply(s.log, c, req, ResponseSystemBusy, RemarkOverload)
+		releaseLease(lease)
+	}
+}
+
+// releaseLease gives back a lent frame, if any.
+func releaseLease(lease *readChunk) {
+	if lease != nil {
+		lease.release()
 	}
 }
 

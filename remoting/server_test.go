@@ -916,3 +916,51 @@ func TestResponsesStayWholeWhenThePeerReadsLate(t *testing.T) {
 		delete(bodies, resp.Opaque)
 	}
 }
+
+// TestReuseBodies sends many requests with distinct bodies from parallel
+// callers to a handler that only borrows them, and checks that every
+// handler saw its own body intact while read buffers were reused.
+func TestReuseBodies(t *testing.T) {
+	const codeSum = 4100
+	check := HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+		want := req.ExtFields["b"]
+		for i, c := range req.Body {
+			if c != want[0] {
+				return NewResponse(req, ResponseSystemError, fmt.Sprintf("byte %d is %q, want %q", i, c, want))
+			}
+		}
+		return NewResponse(req, ResponseSuccess, strconv.Itoa(len(req.Body)))
+	})
+	s := startServer(t, ServerConfig{ReadBufferSize: 4096}, func(s *Server) {
+		s.Register(codeSum, "sum", check)
+		s.ReuseBodies(codeSum)
+	})
+	c := newClient(t, ClientConfig{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 300 {
+				b := byte('a' + (g*300+i)%26)
+				size := 1 + (g*977+i*131)%3000 // up to and past a quarter of a chunk
+				req := NewRequest(codeSum, map[string]string{"b": string(b)}, bytes.Repeat([]byte{b}, size))
+				resp, err := c.InvokeSync(ctxT(t), s.addr, req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if resp.Code != ResponseSuccess || resp.Remark != strconv.Itoa(size) {
+					errs <- fmt.Errorf("request %d/%d: code %d: %s", g, i, resp.Code, resp.Remark)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
