@@ -72,12 +72,48 @@ type Conn struct {
 
 // outFrame is a frame queued for writing: an encoded frame from the pool
 // and, for large response bodies, the body written after it as its own
-// slice, without being copied.
+// slice, without being copied; then, for frames whose body is made of
+// several pieces (a batch of messages), each of bodies in turn, also
+// without a copy. On the wire the frame is *buf, body, bodies[0], ...
 type outFrame struct {
-	buf  *[]byte
-	body []byte
-	done func() // the response's Written, called once body was written
-	off  int    // bytes of buf and then body already written
+	buf    *[]byte
+	body   []byte
+	bodies [][]byte
+	done   func() // the response's Written, called once the body was written
+	off    int    // bytes of the frame (from the start of buf) already written
+}
+
+// size is the frame's length on the wire.
+func (f *outFrame) size() int {
+	n := len(*f.buf) + len(f.body)
+	for _, b := range f.bodies {
+		n += len(b)
+	}
+	return n
+}
+
+// appendParts appends the frame's pieces not yet written (from off) to
+// vec, leaving out empty ones.
+func (f *outFrame) appendParts(vec [][]byte) [][]byte {
+	skip := f.off
+	vec = appendPart(vec, *f.buf, &skip)
+	vec = appendPart(vec, f.body, &skip)
+	for _, b := range f.bodies {
+		vec = appendPart(vec, b, &skip)
+	}
+	return vec
+}
+
+// appendPart appends what is left of b after skipping *skip bytes, and
+// counts those bytes off *skip.
+func appendPart(vec [][]byte, b []byte, skip *int) [][]byte {
+	if *skip >= len(b) {
+		*skip -= len(b)
+		return vec
+	}
+	b = b[*skip:]
+	*skip = 0
+	return append(vec, b)
 }
 
 // zeroCopyMin is the body size from which a response body is written from
@@ -360,7 +396,7 @@ func (c *Conn) writeDirect(f outFrame) {
 	if err != nil {
 		c.closeWith(fmt.Errorf("write: %w", err))
 	}
-	complete := err == nil && f.off+n == len(*f.buf)+len(f.body)
+	complete := err == nil && f.off+n == f.size()
 	if complete {
 		c.lastWrite.Store(time.Now().UnixNano())
 		c.putBuf(f.buf)
@@ -437,16 +473,8 @@ func (c *Conn) writeLoop() {
 				break
 			}
 			vec = vec[:0]
-			for _, f := range batch {
-				head, body := *f.buf, f.body
-				if f.off < len(head) {
-					vec = append(vec, head[f.off:])
-				} else {
-					body = body[f.off-len(head):]
-				}
-				if len(body) > 0 {
-					vec = append(vec, body)
-				}
+			for i := range batch {
+				vec = batch[i].appendParts(vec)
 			}
 			if c.opts.writeTimeout > 0 {
 				_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.writeTimeout))
@@ -456,7 +484,7 @@ func (c *Conn) writeLoop() {
 			for i, f := range batch {
 				c.putBuf(f.buf)
 				callDone(f.done)
-				batch[i] = outFrame{} // drop the body
+				batch[i] = outFrame{} // drop the bodies
 			}
 			batch = batch[:0]
 			clear(vec) // slots past len were cleared in earlier rounds

@@ -15,13 +15,17 @@ import (
 // socket does not take at once is left to the connection's writer, which
 // waits for it (with the write timeout) as usual.
 type directWriter struct {
-	rc  syscall.RawConn
-	fn  func(fd uintptr) bool // bound once: rc.Write takes a func value
-	iov [2]syscall.Iovec
-	niv int
-	n   int
-	err syscall.Errno
+	rc    syscall.RawConn
+	fn    func(fd uintptr) bool // bound once: rc.Write takes a func value
+	parts [][]byte              // scratch for the frame's pieces
+	iov   []syscall.Iovec
+	n     int
+	err   syscall.Errno
 }
+
+// maxDirectIov bounds the pieces of one direct write (the kernel's
+// IOV_MAX is 1024); a frame with more is finished by later writes.
+const maxDirectIov = 1024
 
 func (d *directWriter) init(nc net.Conn) {
 	sc, ok := nc.(syscall.Conn)
@@ -34,6 +38,7 @@ func (d *directWriter) init(nc net.Conn) {
 	}
 	d.rc = rc
 	d.fn = d.writev
+	d.iov = make([]syscall.Iovec, 0, 2)
 }
 
 // ok reports whether direct writes are possible on this connection.
@@ -43,21 +48,23 @@ func (d *directWriter) ok() bool { return d.rc != nil }
 // bytes went out; 0 when the socket buffer is full. The caller owns the
 // connection's writing, which also guards d.
 func (d *directWriter) write(f *outFrame) (int, error) {
-	head, body := *f.buf, f.body
-	d.niv = 0
-	if f.off < len(head) {
-		d.add(head[f.off:])
-	} else {
-		body = body[f.off-len(head):]
+	d.parts = f.appendParts(d.parts[:0])
+	d.iov = d.iov[:0]
+	for _, b := range d.parts[:min(len(d.parts), maxDirectIov)] {
+		v := syscall.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		d.iov = append(d.iov, v)
 	}
-	if len(body) > 0 {
-		d.add(body)
+	clear(d.parts) // do not keep the buffers reachable
+	if len(d.iov) == 0 {
+		return 0, nil // nothing left to write
 	}
 	d.n, d.err = 0, 0
-	if err := d.rc.Write(d.fn); err != nil {
+	err := d.rc.Write(d.fn)
+	clear(d.iov)
+	if err != nil {
 		return 0, err
 	}
-	d.iov = [2]syscall.Iovec{} // do not keep the buffers reachable
 	switch d.err {
 	case 0:
 		return d.n, nil
@@ -67,16 +74,10 @@ func (d *directWriter) write(f *outFrame) (int, error) {
 	return 0, os.NewSyscallError("writev", d.err)
 }
 
-func (d *directWriter) add(b []byte) {
-	d.iov[d.niv].Base = &b[0]
-	d.iov[d.niv].SetLen(len(b))
-	d.niv++
-}
-
 // writev is the raw write; it never asks to wait (returns true).
 func (d *directWriter) writev(fd uintptr) bool {
 	for {
-		n, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&d.iov[0])), uintptr(d.niv))
+		n, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&d.iov[0])), uintptr(len(d.iov)))
 		if errno == syscall.EINTR {
 			continue
 		}
