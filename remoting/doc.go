@@ -10,8 +10,9 @@
 // into large chunks and decodes every whole frame a read brought (frames are
 // slices of the chunk, not copies; chunks grow for connections that send
 // large frames), and one writer goroutine, which writes everything queued
-// since its last write with one writev (large response bodies as their own
-// iovec, uncopied). A response with nothing to coalesce with (no other
+// since its last write with one writev (large response bodies, and the
+// pieces of a frame queued with a list of bodies, as their own iovecs,
+// uncopied). A response with nothing to coalesce with (no other
 // request of its connection in a worker, nothing queued) is written by the
 // goroutine that produced it, with one non-blocking writev; what the socket
 // does not take goes to the writer. Requests run in
@@ -20,7 +21,9 @@
 // Responses are matched to their requests by opaque.
 //
 // Memory contract: a request's Body may be kept by its handler (it keeps its
-// read chunk alive); a response's Body must not change once returned or
+// read chunk alive), except for codes marked with Server.ReuseBodies, whose
+// handlers only borrow it until they return: their chunks are reused for
+// later reads instead of being left to the collector. A response's Body must not change once returned or
 // passed to WriteResponse, and Command.Written says when it is no longer
 // used; the ExtFields maps of requests served by RegisterTransient handlers
 // are reused once the handler returned a response. Handlers registered with

@@ -17,6 +17,8 @@ import (
 // when the connection closes. The handler owns req, body included, and may
 // keep it; the body is a slice of a read buffer shared with neighbouring
 // frames, so keeping it keeps up to ServerConfig.ReadBufferSize bytes alive.
+// For codes marked with Server.ReuseBodies the body is only lent: the
+// handler must not use it, nor any slice of it, once it returned.
 //
 // The response's Body is written as it is, possibly after ServeRemoting
 // returned and without being copied: the handler must not modify it once it
