@@ -350,6 +350,13 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		pos = phys + int64(len(rec))
 		start = recEnds[i]
 	}
+	if !cl.staged && !cl.mapped {
+		if err := cl.writeThrough(); err != nil {
+			// Nothing was published; bytes written above the reserve
+			// position will be overwritten.
+			return 0, err
+		}
+	}
 	*next = qoff
 	res.StoreTimestamp = now
 	cl.reservePos = pos
@@ -366,7 +373,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	}
 	// Publish: every byte below pos is now a complete record.
 	cl.writePos.Store(pos)
-	if w := s.cfg.WarmAhead; w > 0 && pos+w/2 > s.warmedTo.Load() {
+	if w := s.cfg.WarmAhead; cl.mapped && w > 0 && pos+w/2 > s.warmedTo.Load() {
 		select {
 		case s.warmKick <- struct{}{}:
 		default:
