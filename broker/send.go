@@ -150,7 +150,11 @@ func (b *Broker) handleSend(ctx context.Context, conn *remoting.Conn, req *remot
 func (b *Broker) sendResponse(req *remoting.Command, code int32, remark string) *remoting.Command {
 	// The header goes as a list, without hashing, with room for what
 	// addSendResult adds; command and list in one allocation.
-	r := &sendResp{}
+	return b.fillSendResponse(&sendResp{}, req, code, remark)
+}
+
+// fillSendResponse is sendResponse in memory r the caller provides.
+func (b *Broker) fillSendResponse(r *sendResp, req *remoting.Command, code int32, remark string) *remoting.Command {
 	r.fields[0] = remoting.ExtField{Key: message.PropertyMsgRegion, Value: b.cfg.RegionID}
 	r.fields[1] = remoting.ExtField{Key: message.PropertyTraceSwitch, Value: strconv.FormatBool(b.cfg.TraceOn)}
 	r.cmd = *remoting.NewFieldsResponse(req, code, remark, r.fields[:2])
@@ -169,6 +173,20 @@ func addSendResult(resp *remoting.Command, msgID string, queueID int32, queueOff
 		remoting.ExtField{Key: "msgId", Value: msgID},
 		remoting.ExtField{Key: "queueId", Value: strconv.Itoa(int(queueID))},
 		remoting.ExtField{Key: "queueOffset", Value: strconv.FormatInt(queueOffset, 10)},
+		remoting.ExtField{Key: "transactionId", Value: transactionID})
+}
+
+// addSingleResult is addSendResult for one message stored at commitLogOffset:
+// its id and queue offset are made as one string (one allocation).
+func addSingleResult(resp *remoting.Command, storeHost netip.AddrPort, commitLogOffset int64, queueID int32, queueOffset int64, transactionID string) {
+	var buf [96]byte
+	b := message.AppendOffsetMsgID(buf[:0], storeHost, commitLogOffset)
+	n := len(b)
+	s := string(strconv.AppendInt(b, queueOffset, 10))
+	resp.Fields = append(resp.Fields,
+		remoting.ExtField{Key: "msgId", Value: s[:n]},
+		remoting.ExtField{Key: "queueId", Value: strconv.Itoa(int(queueID))},
+		remoting.ExtField{Key: "queueOffset", Value: s[n:]},
 		remoting.ExtField{Key: "transactionId", Value: transactionID})
 }
 
@@ -331,14 +349,15 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		RawProperties:  props,
 	}
 	one.list[0] = msg
-	return b.storeSend(ctx, conn, req, one.list[:], sendFill{queueID: queueID, uniq: uniq})
+	return b.storeSend(ctx, conn, req, one.list[:], sendFill{queueID: queueID, uniq: uniq, resp: &one.resp})
 }
 
-// singleMsg is the message of a single send and the list storeSend takes,
-// in one allocation.
+// singleMsg is the message of a single send, the list storeSend takes and
+// the room for the response, in one allocation.
 type singleMsg struct {
 	ext  message.Ext
 	list [1]*message.Ext
+	resp sendResp
 }
 
 // sendFill is what the response of a stored send carries besides the
@@ -348,22 +367,28 @@ type sendFill struct {
 	queueID int32
 	uniq    string
 	batch   bool
+	// resp, when not nil, is where the successful response is made.
+	resp *sendResp
 }
 
 // answerSend maps the store's outcome for msgs to the response of req.
 func (b *Broker) answerSend(req *remoting.Command, n int, f sendFill, res store.PutResult, err error) *remoting.Command {
-	resp, stored := b.putResponse(req, res.Status, err)
+	var resp *remoting.Command
+	var stored bool
+	if res.Status == store.PutOK && err == nil && f.resp != nil {
+		resp, stored = b.fillSendResponse(f.resp, req, remoting.ResponseSuccess, ""), true
+	} else {
+		resp, stored = b.putResponse(req, res.Status, err)
+	}
 	if !stored {
 		return resp
 	}
 	b.stats.put.Add(int64(n))
-	var id string
 	if f.batch {
-		id = batchMsgIDs(b.storeHost, res.Offsets)
+		addSendResult(resp, batchMsgIDs(b.storeHost, res.Offsets), f.queueID, res.QueueOffset, f.uniq)
 	} else {
-		id = message.OffsetMsgID(b.storeHost, res.CommitLogOffset)
+		addSingleResult(resp, b.storeHost, res.CommitLogOffset, f.queueID, res.QueueOffset, f.uniq)
 	}
-	addSendResult(resp, id, f.queueID, res.QueueOffset, f.uniq)
 	return resp
 }
 

@@ -26,6 +26,14 @@ var ErrBadMsgID = errors.New("message: bad offset message id")
 // hex, 32 characters for IPv4 and 56 for IPv6. rocketmq-client-go v2.1.2
 // decodes only the IPv4 form.
 func OffsetMsgID(storeHost netip.AddrPort, physOffset int64) string {
+	var out [56]byte
+	return string(AppendOffsetMsgID(out[:0], storeHost, physOffset))
+}
+
+// AppendOffsetMsgID appends the offset message id (see OffsetMsgID) to dst,
+// so that callers can build it together with other strings in one
+// allocation.
+func AppendOffsetMsgID(dst []byte, storeHost netip.AddrPort, physOffset int64) []byte {
 	var raw [28]byte
 	var b []byte
 	ad := storeHost.Addr()
@@ -41,8 +49,7 @@ func OffsetMsgID(storeHost netip.AddrPort, physOffset int64) string {
 	}
 	b = binary.BigEndian.AppendUint32(b, uint32(storeHost.Port()))
 	b = binary.BigEndian.AppendUint64(b, uint64(physOffset))
-	var out [56]byte
-	return string(appendUpperHex(out[:0], b))
+	return appendUpperHex(dst, b)
 }
 
 // ParseOffsetMsgID decodes an offset message id of 32 (IPv4) or 56 (IPv6)
