@@ -69,11 +69,13 @@ type commitLog struct {
 	// write(2) per append would cost a system call each under the lock.
 	// Readers therefore never see unsynced records in SyncFlush.
 	staged bool
-	// mapped (AsyncFlush with MappedAppends) makes appends copy records
-	// into the mapping. Otherwise AsyncFlush appends stage their records
-	// and write them with File.WriteAt before they publish, under putMu
-	// (writeThrough).
-	mapped bool
+	// AsyncFlush appends copy their records into the mapping (viaMap)
+	// when they are small or mapAll (MappedAppends) is set; larger ones
+	// stage them and write them with one File.WriteAt before they
+	// publish, under putMu (writeThrough). viaMap is set per append and
+	// guarded by putMu.
+	mapAll bool
+	viaMap bool
 	putMu  *sync.Mutex // the store's append lock
 
 	// reservePos is the end of the records appended so far: published
@@ -120,7 +122,7 @@ func newCommitLog(cfg *Config) *commitLog {
 		log:     cfg.Logger,
 
 		staged: cfg.FlushMode == SyncFlush,
-		mapped: cfg.FlushMode != SyncFlush && cfg.MappedAppends,
+		mapAll: cfg.FlushMode != SyncFlush && cfg.MappedAppends,
 	}
 }
 
@@ -279,7 +281,7 @@ func (cl *commitLog) prepare(base int64) {
 // journal, which makes each group commit cheaper (measured here: 28 KiB
 // write+sync ~100 us into written blocks against ~165 us into a hole).
 func (cl *commitLog) warmSegment(s *segment) error {
-	if cl.mapped {
+	if !cl.staged {
 		return s.file.Populate(0, int64(len(s.data)))
 	}
 	zeros := make([]byte, 1<<20)
@@ -366,7 +368,7 @@ func (cl *commitLog) reserve(pos int64, n int) (*segment, int64, error) {
 // reserve position: into the mapping, or into the stage. Caller holds
 // putMu.
 func (cl *commitLog) writeAt(s *segment, pos int64, b []byte) {
-	if cl.mapped {
+	if cl.viaMap {
 		copy(s.data[pos-s.base:], b)
 		return
 	}
@@ -440,8 +442,8 @@ func (cl *commitLog) writeRuns(data []byte, runs []stageRun) error {
 	return nil
 }
 
-// writeThrough writes what an append staged (AsyncFlush without
-// MappedAppends) and empties the stage. Caller holds putMu.
+// writeThrough writes what an AsyncFlush append staged (one not viaMap)
+// and empties the stage. Caller holds putMu.
 func (cl *commitLog) writeThrough() error {
 	err := cl.writeRuns(cl.stage, cl.stageRuns)
 	cl.stage, cl.stageRuns = cl.stage[:0], cl.stageRuns[:0]

@@ -237,8 +237,8 @@ func (s *Store) allQueues() []*consumeQueue {
 
 func (s *Store) start() {
 	// Populating pages through the mapping is for appends that copy into
-	// it; appends that write (the default) must not dirty the mapping.
-	if s.cfg.WarmAhead > 0 && s.cl.mapped {
+	// it; write-through appends (SyncFlush) must not dirty the mapping.
+	if s.cfg.WarmAhead > 0 && !s.cl.staged {
 		s.wg.Add(1)
 		go s.warmLoop()
 	}

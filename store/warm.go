@@ -1,7 +1,5 @@
 package store
 
-import "time"
-
 // warmChunk is how much one Populate call covers: small enough that the
 // locks it holds are short. Populating holds the process's memory-map lock
 // shared; an mmap (a new segment, consume-queue or index file) then waits
@@ -13,16 +11,16 @@ const warmChunk = 64 << 10
 // A page fault on a fresh page of a mapped file costs microseconds (page
 // allocation, zeroing, file-system reservation); taken here, it is off the
 // append path.
+//
+// Only appends that copy into the mapping kick it (no timer): ahead of
+// appends that write, populated pages would cost what writing saves.
 func (s *Store) warmLoop() {
 	defer s.wg.Done()
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-s.warmKick:
-		case <-t.C:
 		}
 		s.warm()
 	}
