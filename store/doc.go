@@ -7,13 +7,15 @@
 // layout) back to back; a record never spans two segments, the unused end of
 // a segment starts with an 8-byte blank marker. Put and PutBatch take one
 // lock, assign the physical offset, the queue offset and the store
-// timestamp, copy the pre-encoded record into the mapped segment and publish
-// the new write position. Readers only read below the published position.
+// timestamp, put the pre-encoded record into the segment (see Flushing) and
+// publish the new write position. Readers only read below the published position.
 //
-// Flushing. In AsyncFlush appends copy into the mapped segment (a
+// Flushing. In AsyncFlush small appends copy into the mapped segment (a
 // background goroutine keeps the pages ahead of the write position
-// populated, so appends take no page faults) and a flusher syncs the
-// written range every FlushInterval. In SyncFlush appends copy into a
+// populated, so appends take no page faults), appends of 16 KiB and more
+// (batches) write their records with one write(2), which brings pages into
+// the page cache far more cheaply; a flusher syncs the written range every
+// FlushInterval. In SyncFlush appends copy into a
 // staging buffer; the group-commit flusher writes it with one write(2),
 // syncs it and only then publishes it, and completes every append waiting
 // for that sync. Concurrent appends thus share syncs, and readers never see
