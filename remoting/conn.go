@@ -440,6 +440,7 @@ func (c *Conn) writeLoop() {
 	defer close(c.writerDone)
 	var batch []outFrame
 	var vec net.Buffers
+	w := new(net.Buffers)
 	for {
 		select {
 		case <-c.wake:
@@ -479,8 +480,12 @@ func (c *Conn) writeLoop() {
 			if c.opts.writeTimeout > 0 {
 				_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.writeTimeout))
 			}
-			w := vec // WriteTo consumes its receiver; keep vec for reuse
+			// WriteTo consumes its receiver, so it gets a copy of vec
+			// (kept for reuse); w is made once, since a local would move to
+			// the heap on every write.
+			*w = vec
 			_, err := w.WriteTo(c.nc)
+			*w = nil
 			for i, f := range batch {
 				c.putBuf(f.buf)
 				callDone(f.done)
