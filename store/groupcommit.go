@@ -51,6 +51,9 @@ type syncWaiter struct {
 	// (PutAsync); blocking puts leave it themselves when they return.
 	tracked bool
 	why     error // set by the flusher: the cause if not synced
+	// off holds res.Offsets of a tracked single append, so that PutAsync
+	// allocates no slice per message (a tracked waiter is never reused).
+	off [1]int64
 }
 
 // maxGroupCommitSettle bounds how long a round waits for appends in

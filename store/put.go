@@ -370,7 +370,12 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	res.StoreTimestamp = now
 	cl.reservePos = pos
 	if len(ms) == 1 {
-		res.Offsets = []int64{res.CommitLogOffset}
+		if w != nil && w.tracked {
+			w.off[0] = res.CommitLogOffset
+			res.Offsets = w.off[:]
+		} else {
+			res.Offsets = []int64{res.CommitLogOffset}
+		}
 	}
 	if cl.staged {
 		// The group-commit flusher writes, syncs and publishes.
