@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -342,7 +341,7 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		Flag:           h.flag,
 		SysFlag:        sysFlag,
 		BornTimestamp:  h.bornTimestamp,
-		BornHost:       remoteAddrPort(conn),
+		BornHost:       conn.RemoteAddrPort(),
 		StoreHost:      b.storeHost,
 		ReconsumeTimes: h.reconsumeTimes,
 		Body:           req.Body,
@@ -601,13 +600,4 @@ func errText(status store.PutStatus, err error) string {
 		return err.Error()
 	}
 	return status.String()
-}
-
-// remoteAddrPort returns the peer address of conn as the born host.
-func remoteAddrPort(conn *remoting.Conn) netip.AddrPort {
-	if tcp, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
-		ap := tcp.AddrPort()
-		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	return netip.AddrPort{}
 }

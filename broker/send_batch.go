@@ -65,7 +65,7 @@ func (b *Broker) sendBatch(ctx context.Context, conn *remoting.Conn, req *remoti
 	var all strings.Builder
 	all.Grow(bound)
 	ends := make([]int, len(items))
-	bornHost := remoteAddrPort(conn)
+	bornHost := conn.RemoteAddrPort()
 	var sc propScan
 	for i, it := range items {
 		scanProps(&sc, it.Properties, batchProps)

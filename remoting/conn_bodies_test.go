@@ -128,3 +128,20 @@ func TestOutFrameParts(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteAddrPort checks that a connection reports its peer's TCP
+// address as the peer sees its own local address.
+func TestRemoteAddrPort(t *testing.T) {
+	const codeAddr = 4101
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.Register(codeAddr, "default", HandlerFunc(func(_ context.Context, c *Conn, req *Command) *Command {
+			return NewResponse(req, ResponseSuccess, c.RemoteAddrPort().String())
+		}))
+	})
+	r := dialRaw(t, s.addr)
+	r.write(NewRequest(codeAddr, nil, nil))
+	resp := r.read()
+	if want := r.nc.LocalAddr().String(); resp.Remark != want {
+		t.Fatalf("RemoteAddrPort %q, want the peer's local address %q", resp.Remark, want)
+	}
+}
