@@ -388,8 +388,8 @@ func (cl *commitLog) writeAt(s *segment, pos int64, b []byte) {
 	cl.stageRuns = append(cl.stageRuns, stageRun{phys: pos, off: off, end: len(cl.stage)})
 }
 
-// dropStage forgets staged bytes (TruncateTo). Caller holds putMu and
-// flushMu.
+// dropStage forgets staged bytes (TruncateTo, a failed append). Caller
+// holds putMu, and in SyncFlush flushMu.
 func (cl *commitLog) dropStage() {
 	cl.stage, cl.stageRuns = cl.stage[:0], cl.stageRuns[:0]
 }
