@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/saturnmq/saturn/message"
 	"github.com/saturnmq/saturn/remoting"
 )
 
@@ -29,7 +30,7 @@ type Client struct {
 	rc   *remoting.Client
 	id   string
 	ip   netip.Addr
-	uniq *uniqIDs
+	uniq *message.UniqIDGenerator
 
 	nsNext atomic.Uint32 // round-robin position in cfg.NameServers
 	routes routeCache
@@ -86,7 +87,7 @@ func New(cfg Config) (*Client, error) {
 		// The per-process part of the id (Java's class-loader hash) is
 		// derived from the client id so two Clients of one process make
 		// distinct ids.
-		uniq:      newUniqIDs(ip, os.Getpid(), int32(h.Sum32())),
+		uniq:      message.NewUniqIDGenerator(ip, os.Getpid(), int32(h.Sum32())),
 		faults:    newFaultTracker(),
 		producers: make(map[string]*Producer),
 		consumers: make(map[string]groupMember),

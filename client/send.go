@@ -148,7 +148,7 @@ func (p *Producer) appendProps(dst []byte, msg *message.Message, now time.Time) 
 	id := msg.Properties[message.PropertyUniqClientMessageIDKeyIdx]
 	dst = appendUserProps(dst, msg)
 	if id == "" {
-		id = p.c.uniq.next(1, now)
+		id = p.c.uniq.Block(1, now)
 		dst = appendProp(dst, message.PropertyUniqClientMessageIDKeyIdx, id)
 	}
 	return dst, id
@@ -782,7 +782,7 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	// from one block of ids.
 	need, own := 0, false
 	for _, m := range msgs {
-		need += 22 + len(m.Body) + len(message.PropertyUniqClientMessageIDKeyIdx) + 2 + p.c.uniq.idLen()
+		need += 22 + len(m.Body) + len(message.PropertyUniqClientMessageIDKeyIdx) + 2 + p.c.uniq.IDLen()
 		if len(m.Properties) > 0 {
 			for k, v := range m.Properties {
 				need += len(k) + len(v) + 2
@@ -795,9 +795,9 @@ func (p *Producer) prepareBatch(msgs []*message.Message) (*sendReq, error) {
 	if own {
 		ids = make([]string, 0, len(msgs))
 	} else {
-		joined = p.c.uniq.next(len(msgs), r.now)
+		joined = p.c.uniq.Block(len(msgs), r.now)
 	}
-	idLen := p.c.uniq.idLen()
+	idLen := p.c.uniq.IDLen()
 	body := slices.Grow(r.body[:0], need)
 	for i, m := range msgs {
 		// Record: [total][magic 0][crc 0][flag][body len][body][props len][props].

@@ -2,7 +2,9 @@ package message
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,5 +111,52 @@ func TestMessageHelpers(t *testing.T) {
 	}
 	if TransactionType(0x30|TransactionRollbackType) != TransactionRollbackType || WithTransactionType(0x31|TransactionPreparedType, TransactionCommitType) != 0x31|TransactionCommitType {
 		t.Fatal("transaction type helpers")
+	}
+}
+
+// TestUniqIDBlock checks that a block of ids has Next's layout, that each
+// id sits at its documented offset, and that all ids are new.
+func TestUniqIDBlock(t *testing.T) {
+	for _, ip := range []netip.Addr{netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("fe80::1"), {}} {
+		t.Run(ip.String(), func(t *testing.T) {
+			g := NewUniqIDGenerator(ip, 4242, 77)
+			ref := g.Next()
+			fixed := len(ref) - 12
+			seen := map[string]bool{ref: true}
+			for _, n := range []int{1, 3, 64} {
+				joined := g.Block(n, time.Now())
+				ids := strings.Split(joined, ",")
+				if len(ids) != n {
+					t.Fatalf("Block(%d) gave %d ids: %q", n, len(ids), joined)
+				}
+				for i, id := range ids {
+					if len(id) != g.IDLen() || len(id) != len(ref) {
+						t.Fatalf("id %q has length %d, want %d like %q", id, len(id), len(ref), ref)
+					}
+					if id != joined[i*(g.IDLen()+1):][:g.IDLen()] {
+						t.Fatalf("id %d is not at its documented offset in %q", i, joined)
+					}
+					if id[:fixed] != ref[:fixed] {
+						t.Fatalf("id %q has another fixed part than %q", id, ref)
+					}
+					if strings.ToUpper(id) != id || seen[id] {
+						t.Fatalf("id %q is not upper-case or not new", id)
+					}
+					seen[id] = true
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkUniqIDBlock(b *testing.B) {
+	g := NewUniqIDGenerator(netip.MustParseAddr("10.1.2.3"), 4242, 77)
+	for _, n := range []int{1, 64} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				g.Block(n, time.Now())
+			}
+		})
 	}
 }
