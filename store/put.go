@@ -130,6 +130,12 @@ func (s *Store) putBuf(b *[]byte) {
 // its WAIT property is "false". The error is nil exactly when the status is
 // PutOK; with FlushDiskTimeout the message is stored but not known to be
 // synced (also when ctx ends first).
+//
+// Put, PutBatch, PutAsync and PutBatchAsync encode the messages into the
+// store's own buffers before they return and never read m.Body or
+// m.RawProperties afterwards (not even from done): the broker reuses the
+// request's read buffer, which those fields point into, once its handler
+// returns (remoting.Server.ReuseBodies).
 func (s *Store) Put(ctx context.Context, m *message.Ext) (PutResult, error) {
 	return s.putWait(ctx, []*message.Ext{m})
 }
