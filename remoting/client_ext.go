@@ -155,28 +155,7 @@ func (c *Client) InvokeSyncExt(ctx context.Context, addr string, req *Command, e
 	if ext == nil {
 		return conn.invokeSync(ctx, req, st)
 	}
-	op := conn.nextOpaque()
-	cl := &call{ch: make(chan callResult, 1)}
-	if err := conn.register(op, cl); err != nil {
-		return nil, err
-	}
-	if err := conn.sendExt(req, ext, st, op, req.Flag&^(FlagResponse|FlagOneway)); err != nil {
-		if conn.unregister(op, cl) {
-			return nil, err
-		}
-		r := <-cl.ch // closed concurrently: report that
-		return r.resp, r.err
-	}
-	select {
-	case r := <-cl.ch:
-		return r.resp, r.err
-	case <-ctx.Done():
-		if conn.unregister(op, cl) {
-			return nil, conn.ctxErr(ctx, req, op)
-		}
-		r := <-cl.ch // answered at the same moment
-		return r.resp, r.err
-	}
+	return conn.awaitCall(ctx, req, func(op, flag int32) error { return conn.sendExt(req, ext, st, op, flag) })
 }
 
 // InvokeOnewayExt is InvokeOneway with the custom header given as ext, when

@@ -726,12 +726,18 @@ func (c *Conn) InvokeSync(ctx context.Context, req *Command) (*Command, error) {
 }
 
 func (c *Conn) invokeSync(ctx context.Context, req *Command, st SerializeType) (*Command, error) {
+	return c.awaitCall(ctx, req, func(op int32, flag int32) error { return c.send(req, st, op, flag) })
+}
+
+// awaitCall registers a call under a new opaque, sends the request with
+// send, and waits for its response, ctx's end or the connection's close.
+func (c *Conn) awaitCall(ctx context.Context, req *Command, send func(op, flag int32) error) (*Command, error) {
 	op := c.nextOpaque()
 	cl := &call{ch: make(chan callResult, 1)}
 	if err := c.register(op, cl); err != nil {
 		return nil, err
 	}
-	if err := c.send(req, st, op, req.Flag&^(FlagResponse|FlagOneway)); err != nil {
+	if err := send(op, req.Flag&^(FlagResponse|FlagOneway)); err != nil {
 		if c.unregister(op, cl) {
 			return nil, err
 		}
