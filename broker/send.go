@@ -414,13 +414,15 @@ func (b *Broker) storeSend(ctx context.Context, conn *remoting.Conn, req *remoti
 		return b.answerSend(req, len(msgs), f, res, err)
 	}
 	n := len(msgs)
+	conn.AnswerLater()
 	done := func(res store.PutResult, err error) {
 		resp := b.answerSend(req, n, f, res, err)
-		if !req.IsOneway() {
-			// An error means the connection is gone; its client
-			// treats the send as failed, as it would without an answer.
-			_ = conn.WriteResponse(resp)
+		if req.IsOneway() {
+			resp = nil
 		}
+		// An error means the connection is gone; its client treats the
+		// send as failed, as it would without an answer.
+		_ = conn.FinishLater(resp)
 		b.sends.release()
 	}
 	if batch {

@@ -326,6 +326,24 @@ func (c *Conn) WriteResponse(resp *Command) error {
 	return c.send(resp, resp.Serialize, resp.Opaque, resp.Flag|FlagResponse)
 }
 
+// AnswerLater tells c that a handler returned nil and will answer from
+// another goroutine (for instance when a group commit covers the request).
+// Until the matching FinishLater, responses on c wait for the writer
+// instead of being written directly, so a run of late answers, such as all
+// the sends one fsync covered, goes out in one writev rather than one
+// syscall each on the goroutine that completes them.
+func (c *Conn) AnswerLater() { c.busy.Add(1) }
+
+// FinishLater ends what AnswerLater began and writes resp, unless resp is
+// nil (a oneway request: nothing to answer).
+func (c *Conn) FinishLater(resp *Command) error {
+	c.busy.Add(-1)
+	if resp == nil {
+		return nil
+	}
+	return c.WriteResponse(resp)
+}
+
 // send encodes cmd with the given serialization, opaque and flag (cmd itself
 // is not modified) and queues the frame. A command the binary form cannot
 // carry goes as JSON.
