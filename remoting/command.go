@@ -116,16 +116,9 @@ func NewRequest(code int32, ext map[string]string, body []byte) *Command {
 // ExtFields is a non-nil empty map, so the header always carries extFields:
 // Java clients expect it in every response that has a custom header.
 func NewResponse(req *Command, code int32, remark string) *Command {
-	return &Command{
-		Code:      code,
-		Language:  LangJava,
-		Version:   CurrentVersion,
-		Opaque:    req.Opaque,
-		Flag:      FlagResponse,
-		Remark:    remark,
-		ExtFields: make(map[string]string),
-		Serialize: req.Serialize,
-	}
+	resp := NewFieldsResponse(req, code, remark, nil)
+	resp.ExtFields = make(map[string]string)
+	return resp
 }
 
 // NewFieldsResponse is NewResponse with the custom header in fields instead

@@ -200,10 +200,15 @@ func (s *Server) Register(code int32, group string, h Handler) {
 // the request's map in their response are fine: it is encoded before reuse.
 func (s *Server) RegisterTransient(code int32, group string, h Handler) {
 	s.Register(code, group, h)
+	s.markRoute(code, func(r *route) { r.transient = true })
+}
+
+// markRoute changes the registered route of code with mark.
+func (s *Server) markRoute(code int32, mark func(*route)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.routes[code]
-	r.transient = true
+	mark(&r)
 	s.routes[code] = r
 }
 
@@ -214,11 +219,7 @@ func (s *Server) RegisterTransient(code int32, group string, h Handler) {
 // null value removes the earlier members of its name.
 func (s *Server) RegisterFields(code int32, group string, h Handler) {
 	s.Register(code, group, h)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.routes[code]
-	r.fields = true
-	s.routes[code] = r
+	s.markRoute(code, func(r *route) { r.fields = true })
 }
 
 // ReuseBodies marks requests with the given code, registered before, as
