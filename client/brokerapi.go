@@ -83,9 +83,12 @@ func (c *Client) queryConsumerOffset(ctx context.Context, group string, mq Messa
 	return 0, &BrokerError{Addr: addr, Request: req.Code, Code: resp.Code, Remark: resp.Remark}
 }
 
-// updateConsumerOffset commits group's offset of mq. Oneway commits are not
-// answered (upstream sends them so); others wait for the broker.
-func (c *Client) updateConsumerOffset(ctx context.Context, group string, mq MessageQueue, off int64, oneway bool) error {
+// updateConsumerOffset commits group's offset of mq and waits for the
+// broker's answer. (Upstream sends periodic commits oneway; an answered
+// commit lets callers order commits of one queue: a broker handles
+// requests concurrently, so an unanswered one may be applied after a later
+// one.)
+func (c *Client) updateConsumerOffset(ctx context.Context, group string, mq MessageQueue, off int64) error {
 	addr, err := c.findMaster(ctx, mq.Topic, mq.BrokerName)
 	if err != nil {
 		return err
@@ -94,14 +97,6 @@ func (c *Client) updateConsumerOffset(ctx context.Context, group string, mq Mess
 	ext["consumerGroup"] = group
 	ext["commitOffset"] = strconv.FormatInt(off, 10)
 	req := remoting.NewRequest(remoting.RequestUpdateConsumerOffset, ext, nil)
-	if oneway {
-		ctx, cancel := c.withTimeout(ctx, 0)
-		defer cancel()
-		if err := c.rc.InvokeOneway(ctx, addr, req); err != nil {
-			return c.transportErr(req.Code, addr, err)
-		}
-		return nil
-	}
 	_, err = c.invokeOK(ctx, addr, req)
 	return err
 }

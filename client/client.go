@@ -41,6 +41,13 @@ type Client struct {
 	producers map[string]*Producer
 	consumers map[string]groupMember
 
+	// hbMu serialises heartbeats and UNREGISTER_CLIENT (upstream's
+	// heartbeat lock): a heartbeat built while a group was still
+	// registered must be answered before the group unregisters, else a
+	// broker handling the two concurrently could take the departed
+	// consumer back as a member and the group would never rebalance its
+	// queues away.
+	hbMu   sync.Mutex
 	hbKick chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -45,18 +45,19 @@ func (pc *PushConsumer) pullLoop(ctx context.Context, pq *processQueue, sub *sub
 			}
 			continue
 		}
-		commit := int64(-1)
-		if pc.cfg.Model == Clustering && brokerID == MasterID {
-			if off, ok := pc.store.get(mq); ok && off > 0 {
-				commit = off
-			}
-		}
+		// Pulls carry no commit offset (upstream clients piggyback one):
+		// a broker may handle a pull after a later UPDATE_CONSUMER_OFFSET
+		// of the same queue (it runs requests concurrently), and the
+		// pull's older offset would then undo the commit made when the
+		// queue was released, so its next owner would consume messages
+		// again. Offsets are committed only by the store's serialised,
+		// answered commits (persistLoop, dropQueue, Shutdown).
 		args := pullArgs{
 			group:        pc.group,
 			mq:           mq,
 			offset:       pq.nextOffset(),
 			max:          pc.cfg.PullBatchSize,
-			commitOffset: commit,
+			commitOffset: -1,
 			suspend:      pc.cfg.SuspendTimeout,
 			sub:          sub,
 		}
@@ -100,8 +101,9 @@ func (pc *PushConsumer) pullLoop(ctx context.Context, pq *processQueue, sub *sub
 				"from", args.offset, "to", res.NextBeginOffset)
 			pq.reset(res.NextBeginOffset)
 			pc.store.update(mq, res.NextBeginOffset, false)
-			pctx, cancel := pc.c.withTimeout(ctx, 0)
-			if err := pc.store.persist(pctx, []MessageQueue{mq}, true); err != nil && ctx.Err() == nil {
+			// Not cut short by ctx: see persistLoop.
+			pctx, cancel := pc.c.withTimeout(context.WithoutCancel(ctx), 0)
+			if err := pc.store.persist(pctx, []MessageQueue{mq}); err != nil {
 				pc.log.Warn("client: committing the corrected offset failed", "queue", mq.String(), "err", err)
 			}
 			cancel()

@@ -77,6 +77,8 @@ func (c *Client) heartbeat() (body []byte, hasConsumers, empty bool) {
 // to masters and slaves when consumers are registered (they may pull from
 // slaves), to masters only otherwise, as upstream clients do.
 func (c *Client) sendHeartbeats(ctx context.Context) {
+	c.hbMu.Lock()
+	defer c.hbMu.Unlock()
 	body, hasConsumers, empty := c.heartbeat()
 	if empty {
 		return
@@ -96,6 +98,8 @@ func (c *Client) sendHeartbeats(ctx context.Context) {
 // consumers call it before their first rebalance so the brokers know the
 // group (and create its retry topic) before it asks for the group's members.
 func (c *Client) heartbeatTo(ctx context.Context, addrs []string) {
+	c.hbMu.Lock()
+	defer c.hbMu.Unlock()
 	body, _, empty := c.heartbeat()
 	if empty {
 		return
@@ -104,6 +108,7 @@ func (c *Client) heartbeatTo(ctx context.Context, addrs []string) {
 }
 
 // postHeartbeat sends body to addrs in parallel and waits for the answers.
+// Called with hbMu held.
 func (c *Client) postHeartbeat(ctx context.Context, body []byte, addrs []string) {
 	var wg sync.WaitGroup
 	for _, addr := range addrs {

@@ -22,8 +22,10 @@ type offsetStore interface {
 	// get returns the in-memory offset, if any.
 	get(mq MessageQueue) (int64, bool)
 	// persist writes the in-memory offsets of mqs that changed since their
-	// last persist; sync waits for the broker's answers.
-	persist(ctx context.Context, mqs []MessageQueue, sync bool) error
+	// last persist. Persists run one at a time and return once every
+	// offset written is stored, so the last offset persisted for a queue is
+	// the one that stays.
+	persist(ctx context.Context, mqs []MessageQueue) error
 	// remove forgets mq (after persisting it).
 	remove(mq MessageQueue)
 }
@@ -96,6 +98,10 @@ type remoteOffsets struct {
 	memOffsets
 	c     *Client
 	group string
+	// pmu serialises persists: with two in flight for one queue, a broker
+	// running them concurrently could store the older offset last (a
+	// periodic commit racing the final commit of a released queue).
+	pmu sync.Mutex
 }
 
 func (s *remoteOffsets) load(ctx context.Context, mq MessageQueue) (int64, error) {
@@ -110,10 +116,12 @@ func (s *remoteOffsets) load(ctx context.Context, mq MessageQueue) (int64, error
 	return off, nil
 }
 
-func (s *remoteOffsets) persist(ctx context.Context, mqs []MessageQueue, sync bool) error {
+func (s *remoteOffsets) persist(ctx context.Context, mqs []MessageQueue) error {
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
 	var errs []error
 	for mq, off := range s.dirty(mqs) {
-		if err := s.c.updateConsumerOffset(ctx, s.group, mq, off, !sync); err != nil {
+		if err := s.c.updateConsumerOffset(ctx, s.group, mq, off); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -187,16 +195,18 @@ func (s *localOffsets) load(_ context.Context, mq MessageQueue) (int64, error) {
 
 // persist rewrites the whole file (atomically, through a temporary file)
 // when any offset changed; offsets of queues not held stay as they were.
-func (s *localOffsets) persist(_ context.Context, mqs []MessageQueue, _ bool) error {
+func (s *localOffsets) persist(_ context.Context, mqs []MessageQueue) error {
 	if err := s.readFile(); err != nil {
 		return err
 	}
+	// dirty is read under fmu so that two persists cannot write their
+	// offsets in the opposite order of reading them.
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
 	d := s.dirty(mqs)
 	if len(d) == 0 {
 		return nil
 	}
-	s.fmu.Lock()
-	defer s.fmu.Unlock()
 	for mq, off := range d {
 		s.file[mq] = off
 	}

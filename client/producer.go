@@ -230,6 +230,8 @@ func (c *Client) unregisterClient(ctx context.Context, producerGroup, consumerGr
 	if consumerGroup != "" {
 		ext["consumerGroup"] = consumerGroup
 	}
+	c.hbMu.Lock() // see hbMu
+	defer c.hbMu.Unlock()
 	var wg sync.WaitGroup
 	for _, b := range c.routes.allBrokers() {
 		addr := b.MasterAddr()

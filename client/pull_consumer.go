@@ -125,7 +125,7 @@ func (p *PullConsumer) CommittedOffset(ctx context.Context, mq MessageQueue) (in
 // CommitOffset commits the group's offset of mq (the offset of the next
 // message to consume) and waits for the broker.
 func (p *PullConsumer) CommitOffset(ctx context.Context, mq MessageQueue, offset int64) error {
-	return p.c.updateConsumerOffset(ctx, p.group, mq, offset, false)
+	return p.c.updateConsumerOffset(ctx, p.group, mq, offset)
 }
 
 // MaxOffset returns the offset the next message stored in mq will get.

@@ -454,7 +454,7 @@ func (pc *PushConsumer) Shutdown(ctx context.Context) error {
 	held := slices.Collect(maps.Keys(pc.queues))
 	pc.mu.Unlock()
 	pctx, cancel := pc.c.withTimeout(context.WithoutCancel(ctx), 0)
-	if err := pc.store.persist(pctx, held, true); err != nil {
+	if err := pc.store.persist(pctx, held); err != nil {
 		errs = append(errs, err)
 	}
 	cancel()
@@ -542,8 +542,12 @@ func (pc *PushConsumer) persistLoop() {
 		pc.mu.Lock()
 		held := slices.Collect(maps.Keys(pc.queues))
 		pc.mu.Unlock()
-		ctx, cancel := pc.c.withTimeout(pc.runCtx, 0)
-		if err := pc.store.persist(ctx, held, false); err != nil && pc.runCtx.Err() == nil {
+		// Not cancelled by Shutdown: a commit abandoned half way may
+		// still reach the broker after Shutdown's final commit of the
+		// same queue and move its offset back. persist returning means
+		// the broker has stored (or refused) everything sent.
+		ctx, cancel := pc.c.withTimeout(context.WithoutCancel(pc.runCtx), 0)
+		if err := pc.store.persist(ctx, held); err != nil && pc.runCtx.Err() == nil {
 			pc.log.Warn("client: committing offsets failed", "err", err)
 		}
 		cancel()

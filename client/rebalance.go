@@ -229,9 +229,14 @@ func (pc *PushConsumer) dropQueue(ctx context.Context, mq MessageQueue) {
 	r.cancel()
 	<-r.done
 	pc.store.update(mq, r.pq.commitOffset(), true)
-	if err := pc.store.persist(ctx, []MessageQueue{mq}, true); err != nil && ctx.Err() == nil {
+	// The commit outlives ctx: a rebalance cut short by Shutdown still
+	// owes the queue's next owner its offset (the queue is no longer in
+	// pc.queues, so Shutdown's final commit does not cover it).
+	pctx, cancel := pc.c.withTimeout(context.WithoutCancel(ctx), 0)
+	if err := pc.store.persist(pctx, []MessageQueue{mq}); err != nil {
 		pc.log.Warn("client: committing the offset of a dropped queue failed", "queue", mq.String(), "err", err)
 	}
+	cancel()
 	pc.store.remove(mq)
 }
 
@@ -272,7 +277,7 @@ func (pc *PushConsumer) resetOffsets(topic string, table map[MessageQueue]int64)
 			r.cancel()
 			<-r.done
 			pc.store.update(mq, off, false)
-			if err := pc.store.persist(ctx, []MessageQueue{mq}, true); err != nil {
+			if err := pc.store.persist(ctx, []MessageQueue{mq}); err != nil {
 				pc.log.Warn("client: committing a reset offset failed", "queue", mq.String(), "err", err)
 			}
 			pc.store.remove(mq)
