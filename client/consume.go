@@ -60,6 +60,7 @@ func (pc *PushConsumer) pullLoop(ctx context.Context, pq *processQueue, sub *sub
 			commitOffset: -1,
 			suspend:      pc.cfg.SuspendTimeout,
 			sub:          sub,
+			lazyProps:    pc.cfg.LazyProperties,
 		}
 		pctx, cancel := context.WithTimeout(ctx, pc.cfg.PullTimeout)
 		res, err := pc.c.pull(pctx, addr, &args)
@@ -81,7 +82,7 @@ func (pc *PushConsumer) pullLoop(ctx context.Context, pq *processQueue, sub *sub
 		case PullFound:
 			for _, m := range res.Messages {
 				if m.Topic == retryGroupTopic {
-					if t := m.Properties[message.PropertyRetryTopic]; t != "" {
+					if t := m.Property(message.PropertyRetryTopic); t != "" {
 						m.Topic = t
 					}
 				}
@@ -233,7 +234,9 @@ func (pc *PushConsumer) sendBack(ctx context.Context, mq MessageQueue, m *messag
 	}
 	props := maps.Clone(m.Properties)
 	if props == nil {
-		props = make(map[string]string)
+		// LazyProperties, or none at all (DecodeProperties gives an
+		// empty map then).
+		props = message.DecodeProperties(m.RawProperties)
 	}
 	if props[message.PropertyOriginMessageID] == "" {
 		props[message.PropertyOriginMessageID] = m.MsgID()

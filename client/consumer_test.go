@@ -146,6 +146,12 @@ func TestPushConsumerReceivesAndCommits(t *testing.T) {
 }
 
 func TestPushConsumerTagsRetryTopicAndCompression(t *testing.T) {
+	for _, lazy := range []bool{false, true} {
+		t.Run("LazyProperties="+strconv.FormatBool(lazy), func(t *testing.T) { testTagsRetryTopicAndCompression(t, lazy) })
+	}
+}
+
+func testTagsRetryTopicAndCompression(t *testing.T, lazy bool) {
 	env := newTestEnv(t, 1)
 	a := env.brokers[0]
 	env.ns.setRoute("T", 1, PermRead|PermWrite, a)
@@ -155,7 +161,7 @@ func TestPushConsumerTagsRetryTopicAndCompression(t *testing.T) {
 	a.put("T", 0, "untagged", nil)
 	a.put(RetryTopic("g"), 0, "retried", map[string]string{message.PropertyRetryTopic: "T"})
 	col := &collector{}
-	startConsumer(t, env.c, PushConsumerConfig{Group: "g", ConsumeFrom: ConsumeFromFirstOffset}, col.handle, "T", "A || C")
+	startConsumer(t, env.c, PushConsumerConfig{Group: "g", ConsumeFrom: ConsumeFromFirstOffset, LazyProperties: lazy}, col.handle, "T", "A || C")
 	// A compressed message sent through a producer is delivered inflated.
 	p := newTestProducer(t, env.c, ProducerConfig{CompressThreshold: 10})
 	big := strings.Repeat("zip", 100)
@@ -173,6 +179,9 @@ func TestPushConsumerTagsRetryTopicAndCompression(t *testing.T) {
 		}
 		if m.SysFlag&message.SysFlagCompressed != 0 {
 			t.Errorf("message %q still flagged compressed", m.Body)
+		}
+		if (m.Properties == nil) != lazy || m.Tags() == "" && string(m.Body) != "retried" {
+			t.Errorf("message %q: properties map %v, tags %q (lazy %v)", m.Body, m.Properties, m.Tags(), lazy)
 		}
 	}
 	col.mu.Unlock()

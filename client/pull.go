@@ -73,6 +73,7 @@ type pullArgs struct {
 	commitOffset int64 // committed with the pull when >= 0
 	suspend      time.Duration
 	sub          *subscription
+	lazyProps    bool // leave Ext.Properties nil (see PushConsumerConfig.LazyProperties)
 }
 
 // pull sends one PULL_MESSAGE to addr and decodes the answer; ctx bounds
@@ -135,7 +136,7 @@ func (c *Client) pull(ctx context.Context, addr string, a *pullArgs) (*PullResul
 	if r.Status != PullFound {
 		return r, nil
 	}
-	msgs, err := message.DecodeAll(resp.Body)
+	msgs, err := decodePulled(resp.Body, a.mq.Topic, a.max, a.lazyProps)
 	if err != nil {
 		return nil, fmt.Errorf("client: pull from %s: %s: %w", addr, a.mq, err)
 	}

@@ -160,6 +160,14 @@ type PushConsumerConfig struct {
 	// DefaultOffsetPersistInterval (5 s). Offsets are also committed with
 	// pulls, when queues are given up and on Shutdown.
 	OffsetPersistInterval time.Duration
+	// LazyProperties leaves Properties nil in the messages handed to the
+	// handler: their properties stay encoded in RawProperties, where
+	// Ext.Property, Tags, Keys and MsgID find them (message.DecodeProperties
+	// gives the map). Decoding a map per message is a large part of what
+	// consuming costs the client; handlers that use those methods, or no
+	// properties at all, lose nothing by skipping it. Default false: every
+	// message has its map, as upstream clients give it.
+	LazyProperties bool
 	// OffsetDir is where broadcasting consumers keep offsets, in
 	// <OffsetDir>/<group>/offsets.json. Default <user home>/.saturn_offsets.
 	OffsetDir string

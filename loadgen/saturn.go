@@ -223,6 +223,8 @@ func (t *SaturnTarget) newReceiver(ctx context.Context, topic, group string, fro
 		PullBatchSize:    t.cfg.PullBatchSize,
 		// Enough buffered per queue that pulling is never what waits.
 		PullThresholdForQueue: 4 * t.cfg.PullBatchSize * 8,
+		// The handlers read bodies and store times only.
+		LazyProperties: true,
 	}, handler)
 	if err == nil {
 		err = pc.Subscribe(topic, client.SubscribeAll)
