@@ -72,33 +72,46 @@ func BenchmarkDecodeHeaderEncodingJSON(b *testing.B) {
 }
 
 // BenchmarkInvokeSync measures one request/response round trip over
-// loopback, client and server in this process.
+// loopback, client and server in this process: the latency of a lone
+// request, hand-offs between goroutines included. In the _inline cases the
+// server's reader serves the request itself (Server.ServeInline).
 func BenchmarkInvokeSync(b *testing.B) {
 	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
-		b.Run(st.String(), func(b *testing.B) {
-			s := NewServer(ServerConfig{Addr: "127.0.0.1:0", Logger: newLogger(&logBuffer{})})
-			s.Register(RequestSendMessageV2, "send", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
-				resp := NewResponse(req, ResponseSuccess, "")
-				resp.ExtFields["msgId"] = "AC11000100002A9F0000000000000001"
-				resp.ExtFields["queueId"] = "3"
-				resp.ExtFields["queueOffset"] = "42"
-				return resp
-			}))
-			if err := s.Start(); err != nil {
-				b.Fatal(err)
+		for _, inline := range []bool{false, true} {
+			name := st.String()
+			if inline {
+				name += "_inline"
 			}
-			defer s.Shutdown(context.Background())
-			c := NewClient(ClientConfig{Serialize: st, Logger: newLogger(&logBuffer{})})
-			defer c.Close()
-			req := benchSend(st)
-			addr := s.Addr().String()
-			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := c.InvokeSync(ctx, addr, req); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			b.Run(name, func(b *testing.B) { benchmarkInvokeSync(b, st, inline) })
+		}
+	}
+}
+
+func benchmarkInvokeSync(b *testing.B, st SerializeType, inline bool) {
+	s := NewServer(ServerConfig{Addr: "127.0.0.1:0", Logger: newLogger(&logBuffer{})})
+	s.Register(RequestSendMessageV2, "send", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+		resp := NewResponse(req, ResponseSuccess, "")
+		resp.ExtFields["msgId"] = "AC11000100002A9F0000000000000001"
+		resp.ExtFields["queueId"] = "3"
+		resp.ExtFields["queueOffset"] = "42"
+		return resp
+	}))
+	if inline {
+		s.ServeInline(RequestSendMessageV2)
+	}
+	if err := s.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	c := NewClient(ClientConfig{Serialize: st, Logger: newLogger(&logBuffer{})})
+	defer c.Close()
+	req := benchSend(st)
+	addr := s.Addr().String()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.InvokeSync(ctx, addr, req); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

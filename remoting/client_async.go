@@ -367,11 +367,18 @@ func (c *Conn) sendExt(req *Command, ext *BinaryExt, st SerializeType, opaque, f
 		callDone(done) // copied into the frame
 		done = nil
 	}
-	return c.queueFrame(outFrame{buf: bp, body: body, done: done})
+	return c.queueFrame(outFrame{buf: bp, body: body, done: done}, false)
 }
 
-// queueFrame queues an encoded request frame for the writer, as send does.
-func (c *Conn) queueFrame(f outFrame) error {
+// queueFrame hands an encoded frame to the writer, or writes it at once on
+// the caller's goroutine when there is nothing to coalesce it with: nobody
+// writes, nothing is queued and, for a response, no other request of the
+// connection is being served (see busy). Writing at once saves the
+// writer's wake-up, a goroutine hand-off whose scheduling delay, with every
+// core busy, is the larger part of a lone frame's latency. Requests take
+// the same path: a sender that finds the writer busy queues behind it, so
+// frames sent in a burst still share writevs.
+func (c *Conn) queueFrame(f outFrame, response bool) error {
 	c.wmu.Lock()
 	if c.drain || c.Err() != nil {
 		c.wmu.Unlock()
@@ -382,10 +389,19 @@ func (c *Conn) queueFrame(f outFrame) error {
 		}
 		return fmt.Errorf("%w: %s is closing", ErrConnClosed, c)
 	}
+	if !c.writing && len(c.queue) == 0 && (!response || c.busy.Load() == 0) && c.direct.ok() {
+		c.writing = true
+		c.wmu.Unlock()
+		c.writeDirect(f)
+		return nil
+	}
 	c.queue = append(c.queue, f)
 	first := len(c.queue) == 1
 	c.wmu.Unlock()
 	if first {
+		// The writer takes the whole queue each time; it needs a signal
+		// only when the queue was empty, i.e. it is idle or about to find
+		// it empty.
 		c.signalWriter()
 	}
 	return nil

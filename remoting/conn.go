@@ -142,14 +142,22 @@ type connOptions struct {
 	// handler, so its frame is lent (see frameReader) and the owner, a
 	// bodyLender, gives it back; nil: never.
 	lends func(*Command) bool
+	// inline says whether a request may be served on the reader
+	// goroutine by the owner, a bodyLender, when no further byte of the
+	// connection is buffered (see Server.ServeInline); nil: never.
+	inline func(*Command) bool
 }
 
-// bodyLender is an owner that takes requests with lent frames.
+// bodyLender is an owner that takes requests with lent frames, and that
+// may serve requests on the reader goroutine.
 type bodyLender interface {
 	// dispatchLent is dispatch for a request whose frame is lent from
-	// chunk: the owner must call chunk.release exactly once, when nothing
-	// uses req.Body any more.
-	dispatchLent(c *Conn, req *Command, chunk *readChunk)
+	// chunk (nil: not lent): the owner must call chunk.release exactly
+	// once, when nothing uses req.Body any more. With inline the owner
+	// may serve req before it returns, on the reader goroutine: the
+	// reader found nothing else to decode, so it would only wait for the
+	// socket, and serving req itself saves handing it to a worker.
+	dispatchLent(c *Conn, req *Command, chunk *readChunk, inline bool)
 }
 
 // connOwner is the Server or Client a Conn belongs to.
@@ -387,34 +395,7 @@ func (c *Conn) send(cmd *Command, st SerializeType, opaque, flag int32) error {
 		callDone(done)
 		done = nil
 	}
-	c.wmu.Lock()
-	if c.drain || c.Err() != nil {
-		c.wmu.Unlock()
-		c.putBuf(bp)
-		callDone(done)
-		if c.Err() != nil {
-			return c.closedErr()
-		}
-		return fmt.Errorf("%w: %s is closing", ErrConnClosed, c)
-	}
-	if flag&FlagResponse != 0 && !c.writing && len(c.queue) == 0 && c.busy.Load() == 0 && c.direct.ok() {
-		// Nothing to coalesce with: write now instead of waking the
-		// writer, which saves a goroutine hand-off per response when
-		// the connection is not busy.
-		c.writing = true
-		c.wmu.Unlock()
-		c.writeDirect(outFrame{buf: bp, body: body, done: done})
-		return nil
-	}
-	c.queue = append(c.queue, outFrame{buf: bp, body: body, done: done})
-	first := len(c.queue) == 1
-	c.wmu.Unlock()
-	if first {
-		// The writer takes the whole queue each time; it needs a signal only
-		// when the queue was empty, i.e. it is idle or about to find it empty.
-		c.signalWriter()
-	}
-	return nil
+	return c.queueFrame(outFrame{buf: bp, body: body, done: done}, flag&FlagResponse != 0)
 }
 
 // writeDirect writes f as far as the socket takes it without waiting (the
@@ -479,8 +460,14 @@ func (c *Conn) writeLoop() {
 		// Let the goroutines that are runnable now (workers finishing
 		// requests read in the same batch) queue their responses first:
 		// under load one writev then carries several frames instead of
-		// one each. When idle nothing else runs and this costs nothing.
-		runtime.Gosched()
+		// one each. Only while requests of this connection are being
+		// served: otherwise nothing is about to be queued, and the yield
+		// (to the global run queue, behind everything runnable) only
+		// delays the frames already queued, by up to a millisecond with
+		// both cores busy.
+		if c.busy.Load() > 0 {
+			runtime.Gosched()
+		}
 		own := false // this loop owns writing
 		for {
 			c.wmu.Lock()
@@ -573,17 +560,21 @@ func (c *Conn) readFrames() error {
 		if err != nil {
 			return c.reject(err)
 		}
+		inline := lender != nil && c.opts.inline != nil && !cmd.IsResponse() && fr.drained() && c.opts.inline(cmd)
 		if shared && len(cmd.Body) > 0 {
 			// The body aliases the chunk; header strings never do.
 			if lender != nil && c.opts.lends != nil && !cmd.IsResponse() && c.opts.lends(cmd) {
-				lender.dispatchLent(c, cmd, fr.lend())
+				lender.dispatchLent(c, cmd, fr.lend(), inline)
 				continue
 			}
 			fr.pin()
 		}
-		if cmd.IsResponse() {
+		switch {
+		case cmd.IsResponse():
 			c.completeCall(cmd)
-		} else {
+		case inline:
+			lender.dispatchLent(c, cmd, nil, true)
+		default:
 			c.owner.dispatch(c, cmd)
 		}
 	}

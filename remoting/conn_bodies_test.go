@@ -89,7 +89,7 @@ func TestFrameWithBodies(t *testing.T) {
 			c.writeDirect(of)
 			continue
 		}
-		if err := c.queueFrame(of); err != nil {
+		if err := c.queueFrame(of, false); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -160,6 +160,10 @@ func (f *frameReader) frame(n int) (frame []byte, shared bool, err error) {
 	return frame, true, nil
 }
 
+// drained reports whether every byte read so far was handed out in frames:
+// the next frame needs another read.
+func (f *frameReader) drained() bool { return f.start == f.end }
+
 // pin marks the current chunk as referenced by a frame handed out, for
 // good.
 func (f *frameReader) pin() { f.pinned = true }

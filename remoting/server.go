@@ -96,6 +96,7 @@ type route struct {
 	transient bool // h does not keep req.ExtFields, see RegisterTransient
 	fields    bool // requests carry Fields instead of ExtFields, see RegisterFields
 	lends     bool // h only borrows req.Body, see ReuseBodies
+	inline    bool // the reader may serve requests itself, see ServeInline
 }
 
 // Server accepts remoting connections and dispatches their requests, by
@@ -242,6 +243,37 @@ func (s *Server) ReuseBodies(code int32) {
 	s.routes[code] = r
 }
 
+// ServeInline marks requests with the given code, registered before, as
+// ones the connection's reader may serve itself, instead of handing them to
+// their group's workers, when it has no further byte of the connection
+// buffered: it would only wait for the socket meanwhile. That saves a
+// goroutine hand-off per request, whose scheduling delay, with every core
+// busy, is the larger part of a lone request's latency. Requests that
+// arrive back to back still go to the workers and are served in parallel.
+//
+// Only for handlers that return quickly and never wait for anything the
+// same connection must deliver (another request, a response): while such a
+// handler runs, nothing more is read from its connection. A request served
+// inline does not count against its group's queue; at most one per
+// connection is. Call it before Start.
+func (s *Server) ServeInline(code int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustNotBeStarted("ServeInline")
+	r, ok := s.routes[code]
+	if !ok {
+		panic("remoting: ServeInline for unregistered code " + strconv.Itoa(int(code)))
+	}
+	r.inline = true
+	s.routes[code] = r
+}
+
+// servesInline implements connOptions.inline: requests of routes marked
+// with ServeInline. The routes are fixed once started.
+func (s *Server) servesInline(c *Command) bool {
+	return s.routes[c.Code].inline
+}
+
 // lendsBody implements connOptions.lends: requests of routes marked with
 // ReuseBodies. The routes are fixed once started.
 func (s *Server) lendsBody(c *Command) bool {
@@ -340,6 +372,7 @@ func (s *Server) connOptions() connOptions {
 		fields:       s.wantsFields,
 		chunks:       s.chunks,
 		lends:        s.lendsBody,
+		inline:       s.servesInline,
 	}
 }
 
@@ -350,12 +383,12 @@ func (s *Server) isClosing() bool {
 }
 
 // dispatch implements connOwner: route the request to its group.
-func (s *Server) dispatch(c *Conn, req *Command) { s.dispatchLent(c, req, nil) }
+func (s *Server) dispatch(c *Conn, req *Command) { s.dispatchLent(c, req, nil, false) }
 
 // dispatchLent implements bodyLender: dispatch, and give the lease back
 // once the request is answered (here, when it is refused; otherwise when
 // its handler returned).
-func (s *Server) dispatchLent(c *Conn, req *Command, lease *readChunk) {
+func (s *Server) dispatchLent(c *Conn, req *Command, lease *readChunk, inline bool) {
 	r, ok := s.routes[req.Code]
 	if !ok {
 		s.log.Debug("remoting: request code not supported", "conn", c.id, "code", req.Code)
@@ -372,7 +405,16 @@ func (s *Server) dispatchLent(c *Conn, req *Command, lease *readChunk) {
 	}
 	s.inflight.Add(1)
 	s.dmu.RUnlock()
-	if !r.group.offer(task{conn: c, req: req, h: r.h, transient: r.transient, lease: lease}) {
+	t := task{conn: c, req: req, h: r.h, transient: r.transient, lease: lease}
+	if inline && r.inline {
+		// Counted in busy like a queued request, so that serve's
+		// accounting (and the writer's coalescing) holds.
+		c.busy.Add(1)
+		serve(s.log, t)
+		s.inflight.Done()
+		return
+	}
+	if !r.group.offer(t) {
 		s.inflight.Done()
 		s.log.Debug("remoting: handler group overloaded", "group", r.group.name, "conn", c.id, "code", req.Code)
 		reply(s.log, c, req, ResponseSystemBusy, RemarkOverload)

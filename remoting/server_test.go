@@ -920,7 +920,65 @@ func TestResponsesStayWholeWhenThePeerReadsLate(t *testing.T) {
 // TestReuseBodies sends many requests with distinct bodies from parallel
 // callers to a handler that only borrows them, and checks that every
 // handler saw its own body intact while read buffers were reused.
+// TestServeInline: a request of an inline route that arrives alone is
+// served by its connection's reader, so it is answered even while every
+// worker of its group is busy; lent bodies are given back as usual.
+func TestServeInline(t *testing.T) {
+	const codeInline = 4101
+	for _, lent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lent=%v", lent), func(t *testing.T) {
+			b := newBlocker()
+			s := startServer(t, ServerConfig{}, func(s *Server) {
+				s.RegisterGroup("tiny", 1, 1)
+				s.Register(codeBlock, "tiny", b)
+				s.Register(codeInline, "tiny", echo)
+				if lent {
+					s.ReuseBodies(codeInline)
+				}
+				s.ServeInline(codeInline)
+			})
+			c := newClient(t, ClientConfig{})
+			blocked := make(chan *Command, 1)
+			err := c.InvokeAsync(ctxT(t), s.addr, NewRequest(codeBlock, nil, nil), func(resp *Command, err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				blocked <- resp
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-b.started // the group's only worker is busy
+			for i := range 3 {
+				body := []byte(strconv.Itoa(i))
+				resp, err := c.InvokeSync(ctxT(t), s.addr, NewRequest(codeInline, map[string]string{"i": string(body)}, body))
+				if err != nil {
+					t.Fatalf("inline request %d: %v", i, err)
+				}
+				if resp.Code != ResponseSuccess || string(resp.Body) != string(body) || resp.ExtFields["i"] != string(body) {
+					t.Fatalf("inline request %d answered %v", i, resp)
+				}
+			}
+			select {
+			case r := <-blocked:
+				t.Fatalf("blocked request answered early: %v", r)
+			default:
+			}
+			close(b.release)
+			if r := <-blocked; r == nil || r.Code != ResponseSuccess {
+				t.Fatalf("blocked request answered %v", r)
+			}
+		})
+	}
+}
+
 func TestReuseBodies(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) { testReuseBodies(t, inline) })
+	}
+}
+
+func testReuseBodies(t *testing.T, inline bool) {
 	const codeSum = 4100
 	check := HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
 		want := req.ExtFields["b"]
@@ -934,6 +992,9 @@ func TestReuseBodies(t *testing.T) {
 	s := startServer(t, ServerConfig{ReadBufferSize: 4096}, func(s *Server) {
 		s.Register(codeSum, "sum", check)
 		s.ReuseBodies(codeSum)
+		if inline {
+			s.ServeInline(codeSum)
+		}
 	})
 	c := newClient(t, ClientConfig{})
 	var wg sync.WaitGroup
