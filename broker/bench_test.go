@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/saturnmq/saturn/remoting"
 )
@@ -68,4 +69,52 @@ func BenchmarkPull(b *testing.B) {
 			b.Fatalf("next %s", got)
 		}
 	}
+}
+
+// BenchmarkSendToHeldPull measures a message's way through the broker when
+// its consumer is caught up, as in an end-to-end run at a moderate rate: a
+// pull is held (long polling), one message is sent on another connection,
+// and the op ends when the pull's answer with that message arrived. The
+// e2e-ns/op metric is the time from the send to that answer; ns/op also
+// counts issuing the next pull and waiting until it is held.
+func BenchmarkSendToHeldPull(b *testing.B) {
+	tb := startBroker(b, b.TempDir(), nil)
+	tb.createTopic("BenchE2E", 1, 6)
+	consumer := remoting.NewClient(remoting.ClientConfig{Logger: testLogger()})
+	defer consumer.Close()
+	body := make([]byte, 1024)
+	ctx := context.Background()
+	answers := make(chan *remoting.Command, 1)
+	var e2e time.Duration
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		ext := pullExt("bench", "BenchE2E", 0, int64(i), pullSubscription|pullSuspend, "*", 30000)
+		err := consumer.InvokeAsync(ctx, tb.addr, remoting.NewRequest(remoting.RequestPullMessage, ext, nil),
+			func(resp *remoting.Command, err error) {
+				if err != nil {
+					b.Error(err)
+				}
+				answers <- resp
+			})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for tb.b.holds.len() == 0 {
+			// Sleep rather than yield: a goroutine that keeps its P
+			// busy delays the network poller, and the pull with it.
+			time.Sleep(20 * time.Microsecond)
+		}
+		start := time.Now()
+		resp, err := tb.client.InvokeSync(ctx, tb.addr, remoting.NewRequest(remoting.RequestSendMessage, sendExt("BenchE2E", 0, nil), body))
+		if err != nil || resp.Code != remoting.ResponseSuccess {
+			b.Fatalf("send: %v %v", err, resp)
+		}
+		if resp := <-answers; resp == nil || resp.Code != remoting.ResponseSuccess {
+			b.Fatalf("pull: %v", resp)
+		}
+		e2e += time.Since(start)
+	}
+	b.ReportMetric(float64(e2e.Nanoseconds())/float64(b.N), "e2e-ns/op")
 }

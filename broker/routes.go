@@ -55,13 +55,24 @@ func (b *Broker) routes() {
 	// PutBatchAsync return, and nothing else keeps req.Body or a slice of
 	// it (the completion of an asynchronous send uses only the store's
 	// result and req's header). So read buffers are reused.
+	//
+	// Sends are served inline (ServeInline): a send that arrives alone
+	// is stored and answered by its connection's reader, without the
+	// hand-off to a send worker, whose scheduling delay on busy cores was
+	// a large part of the publish and end-to-end latency at moderate
+	// rates. A send never waits for its own connection: the store's
+	// append, or in SYNC_FLUSH the hand-off to the group commit (only
+	// sends over maxPendingSyncSends wait for their sync, and then hold
+	// back only their own connection's next requests).
 	for _, code := range []int32{remoting.RequestSendMessage, remoting.RequestSendMessageV2, remoting.RequestSendBatchMessage} {
 		s.RegisterFields(code, groupSend, h(b.handleSend))
 		s.ReuseBodies(code)
+		s.ServeInline(code)
 	}
 	s.Register(remoting.RequestConsumerSendMsgBack, groupSend, h(b.handleSendMsgBack))
 	for _, code := range []int32{remoting.RequestPullMessage, remoting.RequestLitePullMessage} {
 		s.RegisterFields(code, groupPull, h(b.handlePull))
+		s.ServeInline(code)
 	}
 
 	s.Register(remoting.RequestHeartBeat, groupHeartbeat, h(b.handleHeartbeat))
