@@ -43,6 +43,9 @@ type benchFlags struct {
 	sendTimeout  time.Duration
 	quiet        bool
 	cpuProfile   string
+	traceFile    string
+	traceStart   time.Duration
+	traceFor     time.Duration
 }
 
 func newBenchCommand(opts *globalOptions) *cobra.Command {
@@ -94,6 +97,9 @@ func newBenchModeCommand(opts *globalOptions, mode loadgen.Mode, short string) *
 	fl.BoolVar(&f.jsonHeaders, "json-headers", false, "send request headers as JSON (RocketMQ clients' default) instead of the binary form")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress lines")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the load tool itself to this file")
+	fl.StringVar(&f.traceFile, "trace", "", "write a Go execution trace of the load tool itself to this file, for latency work (see --trace-start, --trace-for)")
+	fl.DurationVar(&f.traceStart, "trace-start", 0, "start the --trace window this long after the run started")
+	fl.DurationVar(&f.traceFor, "trace-for", 2*time.Second, "length of the --trace window")
 	if mode != loadgen.ModeConsume {
 		fl.IntVar(&f.producers, "producers", loadgen.DefaultProducers, "concurrent senders, each with its own connection")
 		fl.IntVar(&f.inFlight, "in-flight", loadgen.DefaultInFlight, "unacknowledged sends each sender keeps at most")
@@ -173,6 +179,17 @@ func runBench(cmd *cobra.Command, opts *globalOptions, mode loadgen.Mode, f *ben
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if f.traceFile != "" {
+		traceCtx, endTrace := context.WithCancel(ctx)
+		traceDone := make(chan error, 1)
+		go func() { traceDone <- traceWindow(traceCtx, f.traceFile, f.traceStart, f.traceFor) }()
+		defer func() {
+			endTrace()
+			if err := <-traceDone; err != nil {
+				logger.Error("bench: --trace", "err", err)
+			}
+		}()
 	}
 	start := time.Now()
 	res, err := loadgen.Run(ctx, cfg, target, progress)
