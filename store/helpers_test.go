@@ -105,3 +105,11 @@ func bodies(t testing.TB, s *Store, topic string, qid int32) []string {
 }
 
 func body(i int) string { return fmt.Sprintf("message-%06d", i) }
+
+// setWriteAhead sets the stage size from which SyncFlush appends write the
+// stage themselves (1: every append does, 0: none).
+func setWriteAhead(s *Store, n int) {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	s.cl.aheadMin = n
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,6 +167,33 @@ func TestIOErrors(t *testing.T) {
 		t.Fatalf("Put after a sync error: %v %v", r.Status, err)
 	}
 	fs.SetFault(nil)
+
+	// A failed write ahead fails the sync that would cover its bytes,
+	// also when the flusher's own write succeeds: the append is not
+	// acknowledged, and the store refuses appends from then on.
+	fs3 := vfs.NewMemFS()
+	cfg3 := testConfig(fs3)
+	cfg3.FlushMode = SyncFlush
+	s3 := mustOpen(t, cfg3)
+	defer s3.Close()
+	mustPut(t, s3, newMsg("T", 0, "ok", nil))
+	setWriteAhead(s3, 1)
+	var failed atomic.Bool
+	fs3.SetFault(func(op vfs.Op, name string) error {
+		if op == vfs.OpWrite && strings.Contains(name, "commitlog") && failed.CompareAndSwap(false, true) {
+			return boom
+		}
+		return nil
+	})
+	r, err = s3.Put(context.Background(), newMsg("T", 0, "lost", nil))
+	if !failed.Load() || r.Status != FlushDiskTimeout || !errors.Is(err, boom) {
+		t.Fatalf("Put with a failing write ahead (failed %v): %v %v", failed.Load(), r.Status, err)
+	}
+	r, err = s3.Put(context.Background(), newMsg("T", 0, "refused", nil))
+	if r.Status != ServiceNotAvailable || !errors.Is(err, ErrServiceNotAvailable) {
+		t.Fatalf("Put after a failed write ahead: %v %v", r.Status, err)
+	}
+	fs3.SetFault(nil)
 
 	// A failing segment creation refuses the append and leaves the log
 	// as it was.

@@ -259,10 +259,14 @@ func (s *Store) submit(ms []*message.Ext, w *syncWaiter) (PutResult, error, bool
 	if w != nil {
 		w.deadline = time.Now().Add(s.cfg.SyncFlushTimeout).UnixNano()
 	}
-	_, err := s.appendLocked(ms, buf, recEnds, &res, w)
+	ahead, err := s.appendLocked(ms, buf, recEnds, &res, w)
 	if err != nil {
 		res.Status = statusOf(err)
 		return res, err, false
+	}
+	if ahead {
+		// Before the kick: the flusher would only wait for this write.
+		s.cl.writeAhead()
 	}
 	s.appended.Add(int64(len(ms)))
 	if s.cl.staged {
@@ -293,13 +297,14 @@ func waitStore(m *message.Ext) bool {
 const writeThroughMin = 16 << 10
 
 // appendLocked copies the encoded records into the log under putMu,
-// assigning offsets and the store timestamp, and publishes them. It
-// returns the log position after the last record.
+// assigning offsets and the store timestamp, and publishes them.
 //
 // With a non-nil w (staged mode only) it registers w to complete when the
 // records are synced. Registering under putMu keeps the waiter queue in
-// log order, which the flusher relies on.
-func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *PutResult, w *syncWaiter) (int64, error) {
+// log order, which the flusher relies on. In staged mode it reports
+// whether the caller took the stage to write ahead (commitLog.writeAhead,
+// to be called once putMu is released).
+func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *PutResult, w *syncWaiter) (bool, error) {
 	s.putMu.Lock()
 	nowT := s.cfg.Now()
 	s.lockedSince.Store(nowT.UnixNano())
@@ -308,11 +313,11 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		s.putMu.Unlock()
 	}()
 	if s.closed.Load() {
-		return 0, fmt.Errorf("%w: %w", ErrServiceNotAvailable, ErrClosed)
+		return false, fmt.Errorf("%w: %w", ErrServiceNotAvailable, ErrClosed)
 	}
 	if s.tableStale {
 		if err := s.refreshQueueTable(); err != nil {
-			return 0, err
+			return false, err
 		}
 	}
 	// Store timestamps never go backwards, so that a queue's entries are
@@ -351,7 +356,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 			if !cl.staged && !cl.viaMap {
 				cl.dropStage()
 			}
-			return 0, fmt.Errorf("store: append: %w", err)
+			return false, fmt.Errorf("store: append: %w", err)
 		}
 		q := qoff
 		if tt := message.TransactionType(m.SysFlag); tt == message.TransactionPreparedType || tt == message.TransactionRollbackType {
@@ -388,7 +393,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	if direct {
 		if _, err := dseg.file.WriteAt(buf[:start], dphys-dseg.base); err != nil {
 			cl.dropStage()
-			return 0, fmt.Errorf("store: write segment: %w", err)
+			return false, fmt.Errorf("store: write segment: %w", err)
 		}
 	}
 	if !cl.staged && !cl.viaMap {
@@ -396,7 +401,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		if err := cl.writeThrough(); err != nil {
 			// Nothing was published; bytes written above the reserve
 			// position will be overwritten.
-			return 0, err
+			return false, err
 		}
 	}
 	*next = qoff
@@ -416,7 +421,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 			w.end, w.res = pos, *res
 			s.gc.enqueue(w)
 		}
-		return pos, nil
+		return cl.takeWriteAhead(), nil
 	}
 	// Publish: every byte below pos is now a complete record.
 	cl.writePos.Store(pos)
@@ -428,7 +433,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		default:
 		}
 	}
-	return pos, nil
+	return false, nil
 }
 
 // initialQueueOffset is the next offset of a queue not in queueTable: its

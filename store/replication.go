@@ -107,6 +107,9 @@ func (s *Store) TruncateTo(physOffset int64) error {
 	// A flush in progress must not publish a flushed offset past the cut.
 	cl.flushMu.Lock()
 	defer cl.flushMu.Unlock()
+	// Nor may a write ahead write staged bytes after they are dropped.
+	cl.writeMu.Lock()
+	defer cl.writeMu.Unlock()
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
 	s.dispatchMu.Lock()

@@ -30,7 +30,8 @@ type Store struct {
 	cqMu sync.RWMutex
 	cqs  map[string]map[int32]*consumeQueue
 
-	// putMu is the append lock. Lock order: commitLog.flushMu, putMu,
+	// putMu is the append lock. Lock order: commitLog.flushMu,
+	// commitLog.writeMu, putMu,
 	// dispatchMu, cqFlushMu, commitLog.segMu, then a consumeQueue's mu or
 	// index.mu. Get never
 	// holds a queue's mu and segMu together.
@@ -479,6 +480,8 @@ func (s *Store) DispatchedPhysicalOffset() int64 { return s.dispatchedP.Load() }
 func (s *Store) quiesce(f func()) {
 	s.cl.flushMu.Lock()
 	defer s.cl.flushMu.Unlock()
+	s.cl.writeMu.Lock()
+	defer s.cl.writeMu.Unlock()
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
 	s.dispatchMu.Lock()

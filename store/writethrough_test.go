@@ -20,16 +20,21 @@ func TestBatchAcrossSegments(t *testing.T) {
 		name   string
 		mode   FlushMode
 		mapped bool
+		ahead  int // SyncFlush: write-ahead stage size, 0 for the default
 	}{
-		{"async write-through", AsyncFlush, false},
-		{"async mapped", AsyncFlush, true},
-		{"sync", SyncFlush, false},
+		{"async write-through", AsyncFlush, false, 0},
+		{"async mapped", AsyncFlush, true, 0},
+		{"sync", SyncFlush, false, 0},
+		{"sync, every append writes ahead", SyncFlush, false, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := vfs.NewMemFS()
 			cfg := testConfig(fs)
 			cfg.FlushMode, cfg.MappedAppends = tc.mode, tc.mapped
 			s := mustOpen(t, cfg)
+			if tc.ahead > 0 {
+				setWriteAhead(s, tc.ahead)
+			}
 			var want []string
 			n := 0
 			// 24 batches of 1-40 messages of 700-1900 bytes: ~700 KiB,
