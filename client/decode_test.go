@@ -54,7 +54,7 @@ func TestDecodePulledMatchesDecodeAll(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := decodePulled(body, "T", 1, false)
+			got, err := decodePulled(body, "T", false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +81,7 @@ func TestDecodePulledMalformed(t *testing.T) {
 		{"truncated first record", len(body) - 10, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := decodePulled(body[:len(body)-tc.cut], "T", 32, false)
+			got, err := decodePulled(body[:len(body)-tc.cut], "T", false)
 			if !errors.Is(err, message.ErrShortBuffer) {
 				t.Fatalf("err = %v, want ErrShortBuffer", err)
 			}
@@ -110,8 +110,8 @@ func BenchmarkDecodePull(b *testing.B) {
 		decode func([]byte) ([]*message.Ext, error)
 	}{
 		{"message.DecodeAll", message.DecodeAll},
-		{"decodePulled", func(body []byte) ([]*message.Ext, error) { return decodePulled(body, "BenchTopic", 32, false) }},
-		{"decodePulled lazy", func(body []byte) ([]*message.Ext, error) { return decodePulled(body, "BenchTopic", 32, true) }},
+		{"decodePulled", func(body []byte) ([]*message.Ext, error) { return decodePulled(body, "BenchTopic", false) }},
+		{"decodePulled lazy", func(body []byte) ([]*message.Ext, error) { return decodePulled(body, "BenchTopic", true) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -136,7 +136,7 @@ func (c *Client) pull(ctx context.Context, addr string, a *pullArgs) (*PullResul
 	if r.Status != PullFound {
 		return r, nil
 	}
-	msgs, err := decodePulled(resp.Body, a.mq.Topic, a.max, a.lazyProps)
+	msgs, err := decodePulled(resp.Body, a.mq.Topic, a.lazyProps)
 	if err != nil {
 		return nil, fmt.Errorf("client: pull from %s: %s: %w", addr, a.mq, err)
 	}
@@ -145,7 +145,9 @@ func (c *Client) pull(ctx context.Context, addr string, a *pullArgs) (*PullResul
 		if err := decompressBody(m); err != nil {
 			c.log.Warn("client: delivering message with its body as stored", "queue", a.mq.String(), "err", err)
 		}
-		if !a.sub.matches(m.Tags()) {
+		// (No TAGS lookup when everything matches: with LazyProperties
+		// it is a scan of the properties string per message.)
+		if len(a.sub.tags) > 0 && !a.sub.matches(m.Tags()) {
 			continue
 		}
 		r.Messages = append(r.Messages, m)
