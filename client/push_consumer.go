@@ -157,8 +157,10 @@ type PushConsumerConfig struct {
 	// DefaultRebalanceInterval (20 s).
 	RebalanceInterval time.Duration
 	// OffsetPersistInterval is how often offsets are committed. Default
-	// DefaultOffsetPersistInterval (5 s). Offsets are also committed with
-	// pulls, when queues are given up and on Shutdown.
+	// DefaultOffsetPersistInterval (5 s). Offsets are also committed when
+	// queues are given up and on Shutdown; unlike upstream clients, pulls
+	// carry none (see pullLoop), so after a crash (not a clean shutdown)
+	// up to this interval of messages may be delivered again.
 	OffsetPersistInterval time.Duration
 	// LazyProperties leaves Properties nil in the messages handed to the
 	// handler: their properties stay encoded in RawProperties, where
