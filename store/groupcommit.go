@@ -137,9 +137,6 @@ func (s *Store) groupCommitLoop() {
 	settleTimer := time.NewTimer(time.Hour)
 	settleTimer.Stop()
 	var lastSync time.Duration
-	// undispatched: the last round published records and the dispatcher
-	// was not kicked yet (see below).
-	undispatched := false
 	for {
 		// Wait for work, unless waiters are registered (appended during
 		// the last sync): they start the next round at once.
@@ -150,10 +147,6 @@ func (s *Store) groupCommitLoop() {
 		// append sees idle and kicks.
 		s.gc.idle.Store(true)
 		if !s.gc.hasWaiters() {
-			if undispatched {
-				undispatched = false
-				s.kickDispatcher()
-			}
 			select {
 			case <-s.stop:
 				return
@@ -183,26 +176,11 @@ func (s *Store) groupCommitLoop() {
 			settleTimer.Stop()
 		}
 		s.gc.unsynced.Store(0)
-		if undispatched {
-			undispatched = false
-			s.kickDispatcher()
-		}
 		t0 := time.Now()
 		published, err := s.cl.flush()
 		lastSync = time.Since(t0)
-		// With other appends under way, the dispatcher is kicked when
-		// the next round starts its sync (or when the flusher goes idle,
-		// at the latest): right after this sync the waiters it completes
-		// need both cores to append again, while during a sync the CPU
-		// is idle (a round of 64 writers: ~60 us of dispatch work moved
-		// out of the ~150 us in which they append). A lone append's
-		// records are dispatched at once.
 		if published {
-			if s.gc.inflight.Load() > 1 {
-				undispatched = true
-			} else {
-				s.kickDispatcher()
-			}
+			s.kickDispatcher()
 		}
 		flushed := s.cl.flushedPos.Load()
 		why := errNotSynced
