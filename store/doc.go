@@ -18,7 +18,9 @@
 // FlushInterval. In SyncFlush appends copy into a
 // staging buffer; the group-commit flusher writes it with one write(2),
 // syncs it and only then publishes it, and completes every append waiting
-// for that sync. Concurrent appends thus share syncs, and readers never see
+// for that sync. Once the stage holds 16 KiB, the append that finds it so
+// writes it itself, outside the append lock, so that the flusher's write
+// before a sync covers only the rest. Concurrent appends thus share syncs, and readers never see
 // a record that is not yet durable. PutAsync and PutBatchAsync register a
 // callback instead of waiting, so that a caller (the broker's send handler)
 // need not hold a goroutine per message in flight; Put and PutBatch wait
