@@ -107,11 +107,14 @@ type UniqIDGenerator struct {
 	// first call to Next.
 	Now func() time.Time
 
-	mu         sync.Mutex
-	prefix     []byte // upper-case hex of the fixed part
-	monthStart time.Time
-	nextMonth  time.Time
-	counter    uint16
+	mu     sync.Mutex
+	prefix []byte // upper-case hex of the fixed part
+	// The current month as Unix milliseconds [monthStart, nextMonth) in
+	// the location of the time that set it; nextMonth == 0 until the
+	// first id. Integers rather than time.Time values: comparing and
+	// subtracting them is most of an id's cost otherwise.
+	monthStart, nextMonth int64
+	counter               uint16
 }
 
 // NewUniqIDGenerator returns a generator for ids made on the host with
@@ -154,13 +157,17 @@ func (g *UniqIDGenerator) IDLen() int { return len(g.prefix) + 12 }
 // batches. At most 65536 ids per millisecond are distinct, as with the Java
 // client.
 func (g *UniqIDGenerator) Block(n int, t time.Time) string {
+	ms := t.UnixMilli()
 	g.mu.Lock()
-	if g.nextMonth.IsZero() || !t.Before(g.nextMonth) || t.Before(g.monthStart) {
+	if g.nextMonth == 0 || ms >= g.nextMonth || ms < g.monthStart {
 		y, m, _ := t.Date()
-		g.monthStart = time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
-		g.nextMonth = g.monthStart.AddDate(0, 1, 0)
+		start := time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
+		g.monthStart = start.UnixMilli()
+		g.nextMonth = start.AddDate(0, 1, 0).UnixMilli()
 	}
-	diff := uint32(int32(t.Sub(g.monthStart).Milliseconds()))
+	// Month starts are whole seconds, so this equals Java's
+	// currentTimeMillis() - startTime, truncated to int32 as Java does.
+	diff := uint32(int32(ms - g.monthStart))
 	c := g.counter
 	g.counter += uint16(n)
 	g.mu.Unlock()
@@ -169,9 +176,11 @@ func (g *UniqIDGenerator) Block(n int, t time.Time) string {
 	// counter): write those once, then copy them.
 	var fixed [64]byte
 	head := append(fixed[:0], g.prefix...)
-	var d [4]byte
-	binary.BigEndian.PutUint32(d[:], diff)
-	head = appendUpperHex(head, d[:])
+	head = appendHex32(head, diff)
+	if n == 1 {
+		// The common case, single sends: one id, one allocation.
+		return string(appendHex16(head, c))
+	}
 	var sb strings.Builder
 	sb.Grow(n * (len(head) + 5))
 	for i := range n {
@@ -179,10 +188,20 @@ func (g *UniqIDGenerator) Block(n int, t time.Time) string {
 			sb.WriteByte(',')
 		}
 		sb.Write(head)
-		var v [2]byte
-		binary.BigEndian.PutUint16(v[:], c+uint16(i))
 		var ctr [4]byte
-		sb.Write(appendUpperHex(ctr[:0], v[:]))
+		sb.Write(appendHex16(ctr[:0], c+uint16(i)))
 	}
 	return sb.String()
+}
+
+// appendHex32 appends v as 8 upper-case hex digits.
+func appendHex32(dst []byte, v uint32) []byte {
+	return append(dst,
+		upperHex[v>>28], upperHex[v>>24&0xF], upperHex[v>>20&0xF], upperHex[v>>16&0xF],
+		upperHex[v>>12&0xF], upperHex[v>>8&0xF], upperHex[v>>4&0xF], upperHex[v&0xF])
+}
+
+// appendHex16 appends v as 4 upper-case hex digits.
+func appendHex16(dst []byte, v uint16) []byte {
+	return append(dst, upperHex[v>>12], upperHex[v>>8&0xF], upperHex[v>>4&0xF], upperHex[v&0xF])
 }

@@ -160,3 +160,28 @@ func BenchmarkUniqIDBlock(b *testing.B) {
 		})
 	}
 }
+
+// TestUniqIDMonthOffsets checks the millisecond part against Java's
+// definition (milliseconds since the start of the month in local time) as
+// the clock moves forward across months and back again.
+func TestUniqIDMonthOffsets(t *testing.T) {
+	loc := time.FixedZone("UTC+8", 8*3600)
+	g := NewUniqIDGenerator(netip.MustParseAddr("10.0.0.1"), 1, 2)
+	for i, at := range []time.Time{
+		time.Date(2024, 1, 31, 23, 59, 59, 999e6, loc),
+		time.Date(2024, 2, 1, 0, 0, 0, 0, loc),
+		time.Date(2024, 2, 29, 12, 0, 0, 123456789, loc),
+		time.Date(2024, 1, 15, 0, 0, 0, 1e6, loc), // the clock went back
+		time.Date(2024, 3, 1, 0, 0, 0, 999999, loc),
+	} {
+		start := time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, loc)
+		want := fmt.Sprintf("%08X", uint32(at.Sub(start).Milliseconds()))
+		id := g.Block(1, at)
+		if got := id[len(id)-12 : len(id)-4]; got != want {
+			t.Errorf("time %d (%s): millisecond part %s, want %s", i, at, got, want)
+		}
+		if got, wantCtr := id[len(id)-4:], fmt.Sprintf("%04X", i); got != wantCtr {
+			t.Errorf("time %d: counter %s, want %s", i, got, wantCtr)
+		}
+	}
+}
