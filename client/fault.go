@@ -2,6 +2,7 @@ package client
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,7 +24,11 @@ const isolationLatency = 30 * time.Second
 type faultTracker struct {
 	mu    sync.RWMutex
 	items map[string]faultItem
-	now   func() time.Time
+	// marked is len(items), stored with mu held and read without it, so
+	// that every send's fast answer, and the check before every pick,
+	// costs one atomic load while no broker is marked (the usual case).
+	marked atomic.Int32
+	now    func() time.Time
 }
 
 type faultItem struct {
@@ -54,6 +59,9 @@ func (f *faultTracker) update(broker string, latency time.Duration, isolate bool
 	d := avoidanceFor(latency)
 	if d == 0 {
 		// A fast answer: nothing to remember unless the broker was marked.
+		if f.marked.Load() == 0 {
+			return
+		}
 		f.mu.RLock()
 		_, known := f.items[broker]
 		f.mu.RUnlock()
@@ -62,11 +70,13 @@ func (f *faultTracker) update(broker string, latency time.Duration, isolate bool
 		}
 		f.mu.Lock()
 		delete(f.items, broker)
+		f.marked.Store(int32(len(f.items)))
 		f.mu.Unlock()
 		return
 	}
 	f.mu.Lock()
 	f.items[broker] = faultItem{latency: latency, until: f.now().Add(d)}
+	f.marked.Store(int32(len(f.items)))
 	f.mu.Unlock()
 }
 
@@ -80,8 +90,4 @@ func (f *faultTracker) available(broker string) bool {
 
 // anyMarked reports whether some broker is marked at all (a cheap check
 // that lets the send path skip filtering in the common case).
-func (f *faultTracker) anyMarked() bool {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return len(f.items) > 0
-}
+func (f *faultTracker) anyMarked() bool { return f.marked.Load() > 0 }

@@ -84,7 +84,8 @@ type ProducerConfig struct {
 	// DisableFaultAvoidance turns off upstream's latency-fault avoidance:
 	// by default a broker that answered slowly (≥ 550 ms) or not at all is
 	// avoided for a while (30 s up to 10 min) when other brokers host the
-	// topic.
+	// topic. Producers with it set also report no latencies to the
+	// avoidance other producers of their Client may use, as upstream's.
 	DisableFaultAvoidance bool
 
 	// LegacyHeader sends single messages with SEND_MESSAGE (code 10, long

@@ -346,6 +346,18 @@ func (p *Producer) narrow(qs []MessageQueue, tried []string) []MessageQueue {
 	return qs
 }
 
+// recordLatency tells fault avoidance how an attempt on broker started at
+// start went (failed: the transport failed). A producer without fault
+// avoidance records nothing, as upstream's producers do when
+// sendLatencyFaultEnable is off: its sends then cost no clock reading
+// and no look-up.
+func (p *Producer) recordLatency(broker string, start time.Time, failed bool) {
+	if p.cfg.DisableFaultAvoidance {
+		return
+	}
+	p.c.faults.update(broker, time.Since(start), failed)
+}
+
 // attempt is the state of one send across its attempts.
 type attempt struct {
 	errs  []error
@@ -501,9 +513,8 @@ func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error
 		}
 		start := time.Now()
 		resp, err := p.c.rc.InvokeSyncExt(ctx, addr, &r.cmd, p.extOf(r))
-		latency := time.Since(start)
 		if err != nil {
-			p.c.faults.update(mq.BrokerName, latency, true)
+			p.recordLatency(mq.BrokerName, start, true)
 			a.fail(mq.BrokerName, addr, p.c.transportErr(r.cmd.Code, addr, err))
 			p.c.refreshRouteAsync(r.topic) // the broker may have moved
 			if ctx.Err() != nil || errors.Is(err, remoting.ErrClientClosed) {
@@ -511,7 +522,7 @@ func (p *Producer) sendSync(ctx context.Context, r *sendReq) (*SendResult, error
 			}
 			continue
 		}
-		p.c.faults.update(mq.BrokerName, latency, false)
+		p.recordLatency(mq.BrokerName, start, false)
 		res, retry, err := p.outcome(r, mq, addr, resp)
 		if err == nil {
 			return res, nil
@@ -648,7 +659,7 @@ func (s *asyncSend) next() {
 			s.start = time.Now()
 		} // else the first attempt starts now, when the request was prepared
 		if err := p.c.rc.InvokeAsyncInline(s.ctx, s.addr, &s.r.cmd, p.extOf(s.r), s.onResp); err != nil {
-			p.c.faults.update(s.mq.BrokerName, time.Since(s.start), true)
+			p.recordLatency(s.mq.BrokerName, s.start, true)
 			s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
 			if errors.Is(err, remoting.ErrClientClosed) {
 				s.finish(nil, &SendError{Topic: s.r.topic, Attempts: s.a.errs})
@@ -663,15 +674,14 @@ func (s *asyncSend) next() {
 // done receives the response of the current attempt.
 func (s *asyncSend) done(resp *remoting.Command, err error) {
 	p := s.p
-	latency := time.Since(s.start)
 	if err != nil {
-		p.c.faults.update(s.mq.BrokerName, latency, true)
+		p.recordLatency(s.mq.BrokerName, s.start, true)
 		s.a.fail(s.mq.BrokerName, s.addr, p.c.transportErr(s.r.cmd.Code, s.addr, err))
 		p.c.refreshRouteAsync(s.r.topic)
 		s.next()
 		return
 	}
-	p.c.faults.update(s.mq.BrokerName, latency, false)
+	p.recordLatency(s.mq.BrokerName, s.start, false)
 	res, retry, err := p.outcome(s.r, s.mq, s.addr, resp)
 	if err == nil {
 		s.finish(res, nil)
@@ -722,7 +732,7 @@ func (p *Producer) SendOneway(ctx context.Context, msg *message.Message) error {
 		}
 		start := time.Now()
 		if err := p.c.rc.InvokeOnewayExt(ctx, addr, &r.cmd, p.extOf(r)); err != nil {
-			p.c.faults.update(mq.BrokerName, time.Since(start), true)
+			p.recordLatency(mq.BrokerName, start, true)
 			a.fail(mq.BrokerName, addr, p.c.transportErr(r.cmd.Code, addr, err))
 			if ctx.Err() != nil || errors.Is(err, remoting.ErrClientClosed) {
 				break
