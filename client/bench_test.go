@@ -130,14 +130,20 @@ func BenchmarkSendAsync(b *testing.B) {
 // headers, the header encoding of an attempt (JSON headers are built as a
 // map when sent).
 func BenchmarkPrepare(b *testing.B) {
+	tagged := map[string]string{message.PropertyTags: "TagA", message.PropertyKeys: "key-1"}
 	for _, tc := range []struct {
-		name string
-		st   remoting.SerializeType
-	}{{"JSON", remoting.SerializeJSON}, {"ROCKETMQ", remoting.SerializeRocketMQ}} {
+		name  string
+		st    remoting.SerializeType
+		props map[string]string
+	}{
+		{"JSON", remoting.SerializeJSON, tagged},
+		{"ROCKETMQ", remoting.SerializeRocketMQ, tagged},
+		// What the load tool sends: no properties of its own.
+		{"ROCKETMQ-bare", remoting.SerializeRocketMQ, nil},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			p := benchProducer(b, tc.st)
-			m := &message.Message{Topic: "BenchTopic", Body: make([]byte, 1024),
-				Properties: map[string]string{message.PropertyTags: "TagA", message.PropertyKeys: "key-1"}}
+			m := &message.Message{Topic: "BenchTopic", Body: make([]byte, 1024), Properties: tc.props}
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := p.prepare(m, nil)

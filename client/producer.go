@@ -144,6 +144,10 @@ type Producer struct {
 	binary bool
 	// fixed caches fixedHeader for v2Keys (0) and v1Keys (1).
 	fixed [2]atomic.Pointer[remoting.BinaryExt]
+	// lead and tail cache leadHeader and tailHeader, indexed like fixed
+	// (tail then by batch: false 0, true 1).
+	lead [2]atomic.Pointer[leadExt]
+	tail [2][2]atomic.Pointer[remoting.BinaryExt]
 
 	closed   atomic.Bool
 	smu      sync.RWMutex   // orders inflight.Add before Shutdown's Wait

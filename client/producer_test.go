@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -723,5 +724,43 @@ func TestSendBatchAsyncLargeBinaryBodiesIntact(t *testing.T) {
 			t.Fatalf("stored body %.20q... is not one that was sent, or twice", m.Body)
 		}
 		seen[want[:8]] = true
+	}
+}
+
+// TestSendHeaderCaches checks that a binary producer's cached header parts
+// (its fixed fields with the last topic, and the closing reconsume and
+// batch fields) follow topic switches and batches.
+func TestSendHeaderCaches(t *testing.T) {
+	env := newTestEnv(t, 1, func(c *Config) { c.Serialize = remoting.SerializeRocketMQ })
+	b := env.brokers[0]
+	env.ns.setRoute("T", 2, PermRead|PermWrite, b)
+	env.ns.setRoute("U", 2, PermRead|PermWrite, b)
+	p := newTestProducer(t, env.c, ProducerConfig{Group: "pg"})
+	ctx := testCtx(t)
+	steps := []struct {
+		topic string
+		batch bool
+	}{{"T", false}, {"U", false}, {"T", true}, {"T", false}, {"U", true}, {"U", false}}
+	for i, st := range steps {
+		var err error
+		code := int32(remoting.RequestSendMessageV2)
+		if st.batch {
+			code = remoting.RequestSendBatchMessage
+			_, err = p.SendBatch(ctx, []*message.Message{msg(st.topic, "x", nil), msg(st.topic, "y", nil)})
+		} else {
+			_, err = p.SendSync(ctx, msg(st.topic, "x", nil))
+		}
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		reqs := b.requests(code)
+		req := reqs[len(reqs)-1]
+		want := map[string]string{"a": "pg", "b": st.topic, "c": "TBW102", "d": "4", "j": "0", "k": "false",
+			"m": strconv.FormatBool(st.batch)}
+		for k, v := range want {
+			if got := req.ExtFields[k]; got != v {
+				t.Errorf("step %d (%s, batch %v): header %s = %q, want %q", i, st.topic, st.batch, k, got, v)
+			}
+		}
 	}
 }

@@ -393,8 +393,7 @@ func (p *Producer) target(r *sendReq, e *topicEntry, a *attempt) (mq MessageQueu
 func (p *Producer) encodeHeader(r *sendReq, qid int32) {
 	k, h, e := p.keysOf(r), &r.hdr, &r.bext
 	e.Reset()
-	e.Append(p.fixedHeader(k))
-	e.Add(k.topic, h.topic)
+	e.Append(p.leadHeader(k, h.topic))
 	e.AddInt(k.queueID, int64(qid))
 	e.AddInt(k.sysFlag, int64(h.sysFlag))
 	e.Add(k.born, p.msString(h.born))
@@ -402,21 +401,68 @@ func (p *Producer) encodeHeader(r *sendReq, qid int32) {
 	if h.props {
 		e.AddBytes(k.props, r.props)
 	}
-	e.AddInt(k.reconsume, int64(h.opts.reconsumeTimes))
-	if h.retry {
-		e.AddInt(k.maxReconsume, int64(h.opts.maxReconsumeTimes))
+	if !h.retry {
+		// reconsumeTimes 0 and batch: the same in every such request.
+		e.Append(p.tailHeader(k, h.batch))
+		return
 	}
+	e.AddInt(k.reconsume, int64(h.opts.reconsumeTimes))
+	e.AddInt(k.maxReconsume, int64(h.opts.maxReconsumeTimes))
 	e.AddBool(k.batch, h.batch)
+}
+
+// keyIndex numbers the key sets for the producer's header caches.
+func keyIndex(k *sendKeys) int {
+	if k == &v2Keys {
+		return 0
+	}
+	return 1
+}
+
+// leadHeader returns the encoded fields that open every send request with
+// names k to topic: fixedHeader's, then the topic. It remembers the last
+// topic per key set (a producer usually sends to one topic); a producer
+// that alternates topics encodes a new lead for each switch.
+func (p *Producer) leadHeader(k *sendKeys, topic string) *remoting.BinaryExt {
+	i := keyIndex(k)
+	if l := p.lead[i].Load(); l != nil && l.topic == topic {
+		return &l.ext
+	}
+	l := &leadExt{topic: topic}
+	l.ext.Append(p.fixedHeader(k))
+	l.ext.Add(k.topic, topic)
+	p.lead[i].Store(l)
+	return &l.ext
+}
+
+// leadExt is a cached leadHeader.
+type leadExt struct {
+	topic string
+	ext   remoting.BinaryExt
+}
+
+// tailHeader returns the encoded fields that close every send request with
+// names k that is not a retry send: reconsumeTimes 0 and batch.
+func (p *Producer) tailHeader(k *sendKeys, batch bool) *remoting.BinaryExt {
+	i, j := keyIndex(k), 0
+	if batch {
+		j = 1
+	}
+	if e := p.tail[i][j].Load(); e != nil {
+		return e
+	}
+	e := new(remoting.BinaryExt)
+	e.AddInt(k.reconsume, 0)
+	e.AddBool(k.batch, batch)
+	p.tail[i][j].Store(e) // racing stores store equal values
+	return e
 }
 
 // fixedHeader returns the encoded header fields that are the same in every
 // send request of the producer with names k: group, template topic and
 // queue count, unitMode.
 func (p *Producer) fixedHeader(k *sendKeys) *remoting.BinaryExt {
-	i := 0
-	if k != &v2Keys {
-		i = 1
-	}
+	i := keyIndex(k)
 	if e := p.fixed[i].Load(); e != nil {
 		return e
 	}
