@@ -153,7 +153,6 @@ type Producer struct {
 	smu      sync.RWMutex   // orders inflight.Add before Shutdown's Wait
 	inflight sync.WaitGroup // asynchronous sends not yet called back
 	reqs     sync.Pool      // *sendReq
-	asyncs   sync.Pool      // *asyncSend
 	zlib     zlibPools
 
 	deadline   *sharedDeadline         // of sends whose context has none

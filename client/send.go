@@ -75,6 +75,8 @@ type sendReq struct {
 	// reference back, and r is then left to the garbage collector.
 	refs    atomic.Int32
 	written func() // p.unref(r), bound once: r.cmd.Written
+
+	async *asyncSend // bound to r once r served an asynchronous send
 }
 
 // sendFields is what varies between the headers of a producer's send
@@ -635,19 +637,21 @@ func (p *Producer) startAsync(ctx context.Context, r *sendReq, cb func(*SendResu
 	}
 	p.inflight.Add(1) // before Shutdown can start waiting
 	p.smu.RUnlock()
-	s := p.getAsync()
-	s.r, s.cb = r, cb
+	s := p.asyncOf(r)
+	s.cb = cb
 	s.ctx, s.cancel = p.deadline.with(ctx, r.now)
 	s.start = r.now
 	s.next()
 	return nil
 }
 
-// asyncSend drives the attempts of one asynchronous send. asyncSends are
-// pooled, with their response callback bound once: an asyncSend goes back
-// to the pool after its callback returned, when remoting holds no
-// reference to it any more (remoting calls the response callback exactly
-// once per attempt, and a new attempt starts only from that callback).
+// asyncSend drives the attempts of one asynchronous send. An asyncSend,
+// with its response callback bound once, belongs to one sendReq for good
+// and is pooled with it (one pool round trip per send instead of two): it
+// is cleared before its request goes back to the pool, when remoting holds
+// no reference to it any more (remoting calls the response callback
+// exactly once per attempt, and a new attempt starts only from that
+// callback).
 type asyncSend struct {
 	p      *Producer
 	r      *sendReq
@@ -661,22 +665,23 @@ type asyncSend struct {
 	onResp func(*remoting.Command, error) // s.done
 }
 
-func (p *Producer) getAsync() *asyncSend {
-	if s, ok := p.asyncs.Get().(*asyncSend); ok {
-		return s
+// asyncOf returns the asyncSend of r, made on r's first asynchronous send.
+func (p *Producer) asyncOf(r *sendReq) *asyncSend {
+	if r.async == nil {
+		s := &asyncSend{p: p, r: r}
+		s.onResp = s.done
+		r.async = s
 	}
-	s := &asyncSend{p: p}
-	s.onResp = s.done
-	return s
+	return r.async
 }
 
-func (p *Producer) putAsync(s *asyncSend) {
+// clear drops what s refers to for one send; s stays bound to s.r.
+func (s *asyncSend) clear() {
 	// The attempt's slices went into the error given to the callback:
 	// never reuse them.
-	s.r, s.ctx, s.cancel, s.cb = nil, nil, nil, nil
+	s.ctx, s.cancel, s.cb = nil, nil, nil
 	s.a = attempt{}
 	s.mq, s.addr = MessageQueue{}, ""
-	p.asyncs.Put(s)
 }
 
 // next starts the next attempt, or finishes when none is left.
@@ -742,10 +747,10 @@ func (s *asyncSend) done(resp *remoting.Command, err error) {
 }
 
 func (s *asyncSend) finish(res *SendResult, err error) {
-	p, cb := s.p, s.cb
+	p, cb, r := s.p, s.cb, s.r
 	s.cancel()
-	p.putReq(s.r)
-	p.putAsync(s)
+	s.clear()
+	p.putReq(r) // last: once r is in the pool, s may serve another send
 	defer p.inflight.Done()
 	cb(res, err)
 }
