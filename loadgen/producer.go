@@ -69,7 +69,7 @@ func (p *producer) loop(ctx context.Context, stop <-chan struct{}) {
 	}
 	var sent int64
 	for p.quota < 0 || sent < p.quota {
-		at := time.Now()
+		var at time.Time
 		if interval > 0 {
 			if !pace.wait(next, stop) {
 				return
