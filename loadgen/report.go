@@ -83,6 +83,10 @@ func WriteText(w io.Writer, r *Result) error {
 			writeLatency(&b, "end-to-end latency", *rc.Latency)
 		}
 		if rc.ToStore != nil && rc.FromStore != nil {
+			// The broker's store timestamp has millisecond resolution (it
+			// is the protocol's field), so the split point is rounded down
+			// by up to 1 ms: below that the two halves are not meaningful.
+			b.WriteString("  split at the broker's store time (1 ms resolution):\n")
 			writeLatency(&b, "  sent to stored", *rc.ToStore)
 			writeLatency(&b, "  stored to received", *rc.FromStore)
 		}
