@@ -3,7 +3,6 @@ package client
 import (
 	"encoding/binary"
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/saturnmq/saturn/message"
@@ -40,22 +39,7 @@ func decodePulled(body []byte, topic string, lazyProps bool) ([]*message.Ext, er
 			break
 		}
 		off += size
-		exts = append(exts, message.Ext{
-			StoreSize:                 v.Size,
-			BodyCRC:                   v.BodyCRC,
-			QueueID:                   v.QueueID,
-			Flag:                      v.Flag,
-			QueueOffset:               v.QueueOffset,
-			CommitLogOffset:           v.PhysicalOffset,
-			SysFlag:                   v.SysFlag,
-			BornTimestamp:             v.BornTimestamp,
-			BornHost:                  hostOf(v.BornHost),
-			StoreTimestamp:            v.StoreTimestamp,
-			StoreHost:                 hostOf(v.StoreHost),
-			ReconsumeTimes:            v.ReconsumeTimes,
-			PreparedTransactionOffset: v.PreparedTransactionOffset,
-			Body:                      v.Body,
-		})
+		exts = append(exts, v.FixedExt())
 		p := strParts{props: v.Properties}
 		if string(v.Topic) != topic {
 			p.topic = v.Topic
@@ -104,13 +88,4 @@ func countRecords(body []byte) int {
 		off += size
 	}
 	return n
-}
-
-// hostOf decodes a stored host: a 4- or 16-byte address and an int32 port.
-func hostOf(h []byte) netip.AddrPort {
-	port := uint16(binary.BigEndian.Uint32(h[len(h)-4:]))
-	if len(h) == 20 {
-		return netip.AddrPortFrom(netip.AddrFrom16([16]byte(h[:16])), port)
-	}
-	return netip.AddrPortFrom(netip.AddrFrom4([4]byte(h[:4])), port)
 }

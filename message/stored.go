@@ -407,8 +407,20 @@ func DecodeStored(b []byte) (*Ext, int, error) {
 
 // Ext builds a message from the view. Body aliases the parsed buffer.
 func (v *View) Ext() *Ext {
+	m := v.FixedExt()
 	raw := string(v.Properties)
-	return &Ext{
+	m.Topic = string(v.Topic)
+	m.Properties = DecodeProperties(raw)
+	m.RawProperties = raw
+	return &m
+}
+
+// FixedExt returns the view's fixed-width fields and Body (aliasing the
+// parsed buffer) as a message, leaving Topic and properties empty: for
+// decoders that copy those their own way (a client copies a pull's strings
+// at once).
+func (v *View) FixedExt() Ext {
+	return Ext{
 		StoreSize:                 v.Size,
 		BodyCRC:                   v.BodyCRC,
 		QueueID:                   v.QueueID,
@@ -423,9 +435,6 @@ func (v *View) Ext() *Ext {
 		ReconsumeTimes:            v.ReconsumeTimes,
 		PreparedTransactionOffset: v.PreparedTransactionOffset,
 		Body:                      v.Body,
-		Topic:                     string(v.Topic),
-		Properties:                DecodeProperties(raw),
-		RawProperties:             raw,
 	}
 }
 

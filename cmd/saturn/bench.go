@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/saturnmq/saturn/internal/tracewindow"
 	"github.com/saturnmq/saturn/loadgen"
 )
 
@@ -183,7 +184,7 @@ func runBench(cmd *cobra.Command, opts *globalOptions, mode loadgen.Mode, f *ben
 	if f.traceFile != "" {
 		traceCtx, endTrace := context.WithCancel(ctx)
 		traceDone := make(chan error, 1)
-		go func() { traceDone <- traceWindow(traceCtx, f.traceFile, f.traceStart, f.traceFor) }()
+		go func() { traceDone <- tracewindow.Write(traceCtx, f.traceFile, f.traceStart, f.traceFor) }()
 		defer func() {
 			endTrace()
 			if err := <-traceDone; err != nil {

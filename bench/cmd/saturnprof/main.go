@@ -20,13 +20,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
-	"runtime/trace"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/saturnmq/saturn/broker"
+	"github.com/saturnmq/saturn/internal/tracewindow"
 	"github.com/saturnmq/saturn/namesrv"
 )
 
@@ -109,7 +109,7 @@ func run() error {
 	defer stop()
 	if *traceFile != "" {
 		traceDone := make(chan error, 1)
-		go func() { traceDone <- traceWindow(ctx, *traceFile, *traceStart, *traceFor) }()
+		go func() { traceDone <- tracewindow.Write(ctx, *traceFile, *traceStart, *traceFor) }()
 		defer func() {
 			stop() // ends a window still open
 			if err := <-traceDone; err != nil {
@@ -124,30 +124,4 @@ func run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return errors.Join(b.Shutdown(shutdownCtx), ns.Shutdown(shutdownCtx))
-}
-
-// traceWindow writes an execution trace of [start, start+length) from now to
-// file, cut short when ctx ends. A window rather than the whole run: traces
-// of a loaded broker are large, and the interesting part is the steady state
-// after the load tool's warm-up.
-func traceWindow(ctx context.Context, file string, start, length time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-time.After(start):
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	if err := trace.Start(f); err != nil {
-		f.Close()
-		return err
-	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(length):
-	}
-	trace.Stop()
-	return f.Close()
 }
