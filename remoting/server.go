@@ -201,14 +201,19 @@ func (s *Server) Register(code int32, group string, h Handler) {
 // the request's map in their response are fine: it is encoded before reuse.
 func (s *Server) RegisterTransient(code int32, group string, h Handler) {
 	s.Register(code, group, h)
-	s.markRoute(code, func(r *route) { r.transient = true })
+	s.markRoute("RegisterTransient", code, func(r *route) { r.transient = true })
 }
 
-// markRoute changes the registered route of code with mark.
-func (s *Server) markRoute(code int32, mark func(*route)) {
+// markRoute changes the registered route of code with mark, before Start;
+// what names the caller in the panic for a misuse.
+func (s *Server) markRoute(what string, code int32, mark func(*route)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.routes[code]
+	s.mustNotBeStarted(what)
+	r, ok := s.routes[code]
+	if !ok {
+		panic("remoting: " + what + " for unregistered code " + strconv.Itoa(int(code)))
+	}
 	mark(&r)
 	s.routes[code] = r
 }
@@ -220,7 +225,7 @@ func (s *Server) markRoute(code int32, mark func(*route)) {
 // null value removes the earlier members of its name.
 func (s *Server) RegisterFields(code int32, group string, h Handler) {
 	s.Register(code, group, h)
-	s.markRoute(code, func(r *route) { r.fields = true })
+	s.markRoute("RegisterFields", code, func(r *route) { r.fields = true })
 }
 
 // ReuseBodies marks requests with the given code, registered before, as
@@ -232,15 +237,7 @@ func (s *Server) RegisterFields(code int32, group string, h Handler) {
 // frames). A handler that breaks the promise sees its body overwritten by
 // later requests. Call it before Start.
 func (s *Server) ReuseBodies(code int32) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.mustNotBeStarted("ReuseBodies")
-	r, ok := s.routes[code]
-	if !ok {
-		panic("remoting: ReuseBodies for unregistered code " + strconv.Itoa(int(code)))
-	}
-	r.lends = true
-	s.routes[code] = r
+	s.markRoute("ReuseBodies", code, func(r *route) { r.lends = true })
 }
 
 // ServeInline marks requests with the given code, registered before, as
@@ -257,15 +254,7 @@ func (s *Server) ReuseBodies(code int32) {
 // inline does not count against its group's queue; at most one per
 // connection is. Call it before Start.
 func (s *Server) ServeInline(code int32) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.mustNotBeStarted("ServeInline")
-	r, ok := s.routes[code]
-	if !ok {
-		panic("remoting: ServeInline for unregistered code " + strconv.Itoa(int(code)))
-	}
-	r.inline = true
-	s.routes[code] = r
+	s.markRoute("ServeInline", code, func(r *route) { r.inline = true })
 }
 
 // servesInline implements connOptions.inline: requests of routes marked
