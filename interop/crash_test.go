@@ -87,7 +87,7 @@ func TestSyncFlushSurvivesKill9(t *testing.T) {
 	s.proc.Kill() // mid-flight: sends are in progress right now
 	close(stop)
 	<-done
-	s.restart(true)
+	s.restartRouted(true, topic, 4)
 	checkAllConsumed(t, s, topic, "interop-kill9", acked)
 }
 
@@ -108,6 +108,6 @@ func TestGracefulRestartAsyncFlush(t *testing.T) {
 	eventually(t, 60*time.Second, "300 acknowledged sends", func() bool { return sent.Load() >= 300 })
 	close(stop)
 	<-done
-	s.restart(false)
+	s.restartRouted(false, topic, 4)
 	checkAllConsumed(t, s, topic, "interop-graceful", acked)
 }

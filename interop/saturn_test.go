@@ -84,10 +84,33 @@ func (s *saturn) createTopic(topic string, queues int) {
 		admin.WithReadQueueNums(queues), admin.WithWriteQueueNums(queues)); err != nil {
 		s.t.Fatalf("create topic %s: %v", topic, err)
 	}
+	s.waitRoute(adm, topic, queues)
+}
+
+// waitRoute waits until the name server routes topic with the given queue
+// count: after a start the broker registers in the background, and the
+// official consumer's Start fails for a topic without a route.
+func (s *saturn) waitRoute(adm admin.Admin, topic string, queues int) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	eventually(s.t, 20*time.Second, fmt.Sprintf("route of %s with %d queues", topic, queues), func() bool {
 		mqs, err := adm.FetchPublishMessageQueues(ctx, topic)
 		return err == nil && len(mqs) == queues
 	})
+}
+
+// restartRouted is restart, then waits until topic is routed again with
+// the given queue count.
+func (s *saturn) restartRouted(kill bool, topic string, queues int) {
+	s.t.Helper()
+	s.restart(kill)
+	adm, err := admin.NewAdmin(admin.WithResolver(s.resolver()))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer adm.Close()
+	s.waitRoute(adm, topic, queues)
 }
 
 // newProducer starts an official producer against s.
