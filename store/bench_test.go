@@ -66,14 +66,7 @@ func BenchmarkAppend(b *testing.B) {
 						var id atomic.Int64
 						b.RunParallel(func(pb *testing.PB) {
 							w := int(id.Add(1))
-							m := benchMsg(size, w)
-							for i := 0; pb.Next(); i++ {
-								m.RawProperties = benchProps[(w*131+i)%len(benchProps)]
-								if _, err := s.Put(ctx, m); err != nil {
-									b.Error(err)
-									return
-								}
-							}
+							putLoop(ctx, b, pb, s, size, w)
 						})
 					}
 					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
@@ -147,6 +140,19 @@ func BenchmarkOffsetByTime(b *testing.B) {
 		ts := start + int64(i*7919%n)
 		if off := s.OffsetByTime("BenchTopic", 0, ts); off < 0 || off > n {
 			b.Fatal(off)
+		}
+	}
+}
+
+// putLoop is a benchmark writer: it Puts size-byte messages as writer w
+// (properties varying per message) until pb is done.
+func putLoop(ctx context.Context, b *testing.B, pb *testing.PB, s *Store, size, w int) {
+	m := benchMsg(size, w)
+	for i := 0; pb.Next(); i++ {
+		m.RawProperties = benchProps[(w*131+i)%len(benchProps)]
+		if _, err := s.Put(ctx, m); err != nil {
+			b.Error(err)
+			return
 		}
 	}
 }

@@ -87,14 +87,7 @@ func BenchmarkAppendSimDisk(b *testing.B) {
 					if w > writers {
 						return
 					}
-					m := benchMsg(size, w)
-					for i := 0; pb.Next(); i++ {
-						m.RawProperties = benchProps[(w*131+i)%len(benchProps)]
-						if _, err := s.Put(ctx, m); err != nil {
-							b.Error(err)
-							return
-						}
-					}
+					putLoop(ctx, b, pb, s, size, w)
 				})
 				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 				if st := s.Stats(); st.Syncs > 0 {
