@@ -41,6 +41,7 @@ fuzz:
 	$(GO) test ./message -run '^$$' -fuzz '^FuzzDecodeStored$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./message -run '^$$' -fuzz '^FuzzDecodeBatch$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./message -run '^$$' -fuzz '^FuzzProperties$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./client -run '^$$' -fuzz '^FuzzDecodePulled$$' -fuzztime $(FUZZTIME)
 
 ## bench: component benchmarks.
 bench:
