@@ -53,14 +53,13 @@ func (pc *PushConsumer) pullLoop(ctx context.Context, pq *processQueue, sub *sub
 		// again. Offsets are committed only by the store's serialised,
 		// answered commits (persistLoop, dropQueue, Shutdown).
 		args := pullArgs{
-			group:        pc.group,
-			mq:           mq,
-			offset:       pq.nextOffset(),
-			max:          pc.cfg.PullBatchSize,
-			commitOffset: -1,
-			suspend:      pc.cfg.SuspendTimeout,
-			sub:          sub,
-			lazyProps:    pc.cfg.LazyProperties,
+			group:     pc.group,
+			mq:        mq,
+			offset:    pq.nextOffset(),
+			max:       pc.cfg.PullBatchSize,
+			suspend:   pc.cfg.SuspendTimeout,
+			sub:       sub,
+			lazyProps: pc.cfg.LazyProperties,
 		}
 		pctx, cancel := context.WithTimeout(ctx, pc.cfg.PullTimeout)
 		res, err := pc.c.pull(pctx, addr, &args)

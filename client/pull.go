@@ -66,14 +66,13 @@ type PullResult struct {
 
 // pullArgs are the fields of one PULL_MESSAGE.
 type pullArgs struct {
-	group        string
-	mq           MessageQueue
-	offset       int64
-	max          int
-	commitOffset int64 // committed with the pull when >= 0
-	suspend      time.Duration
-	sub          *subscription
-	lazyProps    bool // leave Ext.Properties nil (see PushConsumerConfig.LazyProperties)
+	group     string
+	mq        MessageQueue
+	offset    int64
+	max       int
+	suspend   time.Duration
+	sub       *subscription
+	lazyProps bool // leave Ext.Properties nil (see PushConsumerConfig.LazyProperties)
 }
 
 // pull sends one PULL_MESSAGE to addr and decodes the answer; ctx bounds
@@ -83,11 +82,8 @@ func (c *Client) pull(ctx context.Context, addr string, a *pullArgs) (*PullResul
 	if a.suspend > 0 {
 		sysFlag |= pullFlagSuspend
 	}
-	commit := int64(0)
-	if a.commitOffset >= 0 {
-		sysFlag |= pullFlagCommitOffset
-		commit = a.commitOffset
-	}
+	// Never pullFlagCommitOffset: offsets are committed only by the
+	// offset store's answered commits (see pullLoop in consume.go).
 	ext := map[string]string{
 		"consumerGroup":        a.group,
 		"topic":                a.mq.Topic,
@@ -95,7 +91,7 @@ func (c *Client) pull(ctx context.Context, addr string, a *pullArgs) (*PullResul
 		"queueOffset":          strconv.FormatInt(a.offset, 10),
 		"maxMsgNums":           strconv.Itoa(a.max),
 		"sysFlag":              strconv.Itoa(sysFlag),
-		"commitOffset":         strconv.FormatInt(commit, 10),
+		"commitOffset":         "0",
 		"suspendTimeoutMillis": strconv.FormatInt(a.suspend.Milliseconds(), 10),
 		"subscription":         a.sub.expr,
 		"subVersion":           strconv.FormatInt(a.sub.version, 10),

@@ -112,7 +112,7 @@ func (p *PullConsumer) Pull(ctx context.Context, mq MessageQueue, offset int64, 
 	}
 	return p.c.pull(ctx, addr, &pullArgs{
 		group: p.group, mq: mq, offset: offset, max: opts.MaxMessages,
-		commitOffset: -1, suspend: opts.Suspend, sub: sub,
+		suspend: opts.Suspend, sub: sub,
 	})
 }
 

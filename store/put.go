@@ -341,7 +341,8 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	// A write-through append writes buf itself, patched in place, while
 	// its records lie back to back in one segment: buf[:start] at dphys
 	// of dseg (the usual case, which saves copying it into the stage).
-	direct := !cl.staged && !cl.viaMap
+	through := !cl.staged && !cl.viaMap
+	direct := through
 	var dseg *segment
 	var dphys int64
 	pos := cl.reservePos
@@ -353,7 +354,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 			// Nothing was published: the records written so far in
 			// this batch lie above the reserve position and will be
 			// overwritten.
-			if !cl.staged && !cl.viaMap {
+			if through {
 				cl.dropStage()
 			}
 			return false, fmt.Errorf("store: append: %w", err)
@@ -396,7 +397,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 			return false, fmt.Errorf("store: write segment: %w", err)
 		}
 	}
-	if !cl.staged && !cl.viaMap {
+	if through {
 		// Also a blank staged before the first record.
 		if err := cl.writeThrough(); err != nil {
 			// Nothing was published; bytes written above the reserve
