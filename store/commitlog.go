@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -126,12 +127,22 @@ type commitLog struct {
 	prepared  *segment
 	preparing sync.WaitGroup
 
+	// zeroMu is held while zeros are written ahead of the appends
+	// (SyncFlush, see Store.zeroAhead), at and above zeroing (math.MaxInt64
+	// when none are). Invariant: zeroing is set under putMu to at least
+	// reservePos, so no staged byte lies at or above it; a writer of
+	// staged bytes that end above it waits for zeroMu, so zeros never land
+	// on records. Lock order: zeroMu, then putMu or segMu; writeMu, then
+	// zeroMu; nobody waits for zeroMu holding putMu or segMu.
+	zeroMu  sync.Mutex
+	zeroing atomic.Int64
+
 	flushMu sync.Mutex   // serializes flush
 	syncs   atomic.Int64 // number of flushes that synced something
 }
 
 func newCommitLog(cfg *Config) *commitLog {
-	return &commitLog{
+	cl := &commitLog{
 		fs:      cfg.FS,
 		dir:     filepath.Join(cfg.Dir, "commitlog"),
 		segSize: cfg.SegmentSize,
@@ -142,6 +153,8 @@ func newCommitLog(cfg *Config) *commitLog {
 		aheadMin: writeAheadMin,
 		mapAll:   cfg.FlushMode != SyncFlush && cfg.MappedAppends,
 	}
+	cl.zeroing.Store(math.MaxInt64)
+	return cl
 }
 
 // writeAheadMin is commitLog.aheadMin: in SyncFlush a sync of 64
@@ -505,6 +518,14 @@ func (cl *commitLog) writeRuns(data []byte, runs []stageRun) error {
 	if len(runs) == 0 {
 		return nil
 	}
+	// Zeros being written where the last run ends go first. Waited for
+	// before segMu: the zero writer takes putMu, and an append holding
+	// putMu may wait for segMu. No new zeros can start below the end: the
+	// runs were staged, so they lie below reservePos.
+	if last := runs[len(runs)-1]; last.phys+int64(last.end-last.off) > cl.zeroing.Load() {
+		cl.zeroMu.Lock()
+		cl.zeroMu.Unlock() //nolint:staticcheck // only waits
+	}
 	cl.segMu.RLock()
 	defer cl.segMu.RUnlock()
 	for _, r := range runs {
@@ -520,7 +541,8 @@ func (cl *commitLog) writeRuns(data []byte, runs []stageRun) error {
 }
 
 // writeThrough writes what an AsyncFlush append staged (one not viaMap)
-// and empties the stage. Caller holds putMu.
+// and empties the stage. Caller holds putMu (safe in writeRuns: no zeros
+// are written ahead in AsyncFlush, so zeroing stays math.MaxInt64).
 func (cl *commitLog) writeThrough() error {
 	err := cl.writeRuns(cl.stage, cl.stageRuns)
 	cl.stage, cl.stageRuns = cl.stage[:0], cl.stageRuns[:0]

@@ -422,19 +422,28 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 			w.end, w.res = pos, *res
 			s.gc.enqueue(w)
 		}
+		s.kickWarm(pos)
 		return cl.takeWriteAhead(), nil
 	}
 	// Publish: every byte below pos is now a complete record.
 	cl.writePos.Store(pos)
 	// Only appends that copy warm: pages populated ahead of writes would
 	// cost the Populate that writing saves.
-	if w := s.cfg.WarmAhead; cl.viaMap && w > 0 && pos+w/2 > s.warmedTo.Load() {
+	if cl.viaMap {
+		s.kickWarm(pos)
+	}
+	return false, nil
+}
+
+// kickWarm wakes warmLoop when less than half of WarmAhead is prepared
+// past pos.
+func (s *Store) kickWarm(pos int64) {
+	if w := s.cfg.WarmAhead; w > 0 && pos+w/2 > s.warmedTo.Load() {
 		select {
 		case s.warmKick <- struct{}{}:
 		default:
 		}
 	}
-	return false, nil
 }
 
 // initialQueueOffset is the next offset of a queue not in queueTable: its

@@ -67,7 +67,9 @@ type Store struct {
 
 	cqFlushMu sync.Mutex // serializes consume-queue/index flushes and checkpoint writes
 
-	warmedTo atomic.Int64 // pages below it (from the write position on) are populated
+	// warmedTo: bytes below it (from the write position on) are prepared
+	// for appends (see warmLoop).
+	warmedTo atomic.Int64
 	warmKick chan struct{}
 
 	appended atomic.Int64
@@ -237,9 +239,7 @@ func (s *Store) allQueues() []*consumeQueue {
 }
 
 func (s *Store) start() {
-	// Populating pages through the mapping is for appends that copy into
-	// it; write-through appends (SyncFlush) must not dirty the mapping.
-	if s.cfg.WarmAhead > 0 && !s.cl.staged {
+	if s.cfg.WarmAhead > 0 {
 		s.wg.Add(1)
 		go s.warmLoop()
 	}

@@ -343,7 +343,8 @@ func (h *memHandle) rangeCheck(op string, off, n int64) error {
 	return nil
 }
 
-// WriteAt copies b into the contents.
+// WriteAt copies b into the contents. It holds the file's lock, as Sync
+// does: a write may overlap a sync in progress, as on a real file.
 func (h *memHandle) WriteAt(b []byte, off int64) (int, error) {
 	if err := h.fs.check(OpWrite, h.name); err != nil {
 		return 0, err
@@ -351,6 +352,8 @@ func (h *memHandle) WriteAt(b []byte, off int64) (int, error) {
 	if err := h.rangeCheck("write", off, int64(len(b))); err != nil {
 		return 0, err
 	}
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
 	return copy(h.f.data[off:], b), nil
 }
 
