@@ -127,13 +127,15 @@ type commitLog struct {
 	prepared  *segment
 	preparing sync.WaitGroup
 
-	// zeroMu is held while zeros are written ahead of the appends
-	// (SyncFlush, see Store.zeroAhead), at and above zeroing (math.MaxInt64
-	// when none are). Invariant: zeroing is set under putMu to at least
-	// reservePos, so no staged byte lies at or above it; a writer of
-	// staged bytes that end above it waits for zeroMu, so zeros never land
-	// on records. Lock order: zeroMu, then putMu or segMu; writeMu, then
-	// zeroMu; nobody waits for zeroMu holding putMu or segMu.
+	// zeroMu is held while zeros are written ahead of the appends (see
+	// Store.warmLoop), at and above zeroing (math.MaxInt64 when none are).
+	// Invariant: zeroing is set under putMu to at least reservePos, so no
+	// appended byte lies at or above it; whoever then writes bytes that
+	// end above it (an append copying into the mapping, a writer of staged
+	// bytes) first waits for zeroMu (awaitZeros), so zeros never land on
+	// records. Lock order: putMu, then zeroMu; the zero writer takes
+	// segMu and prepMu under zeroMu, so nobody waits for zeroMu holding
+	// those.
 	zeroMu  sync.Mutex
 	zeroing atomic.Int64
 
@@ -406,6 +408,7 @@ func (cl *commitLog) reserve(pos int64, n int) (*segment, int64, error) {
 // putMu.
 func (cl *commitLog) writeAt(s *segment, pos int64, b []byte) {
 	if cl.viaMap {
+		cl.awaitZeros(pos + int64(len(b)))
 		copy(s.data[pos-s.base:], b)
 		return
 	}
@@ -518,14 +521,10 @@ func (cl *commitLog) writeRuns(data []byte, runs []stageRun) error {
 	if len(runs) == 0 {
 		return nil
 	}
-	// Zeros being written where the last run ends go first. Waited for
-	// before segMu: the zero writer takes putMu, and an append holding
-	// putMu may wait for segMu. No new zeros can start below the end: the
-	// runs were staged, so they lie below reservePos.
-	if last := runs[len(runs)-1]; last.phys+int64(last.end-last.off) > cl.zeroing.Load() {
-		cl.zeroMu.Lock()
-		cl.zeroMu.Unlock() //nolint:staticcheck // only waits
-	}
+	// Before segMu (see zeroMu). Runs are in log order, so the last one
+	// ends highest.
+	last := runs[len(runs)-1]
+	cl.awaitZeros(last.phys + int64(last.end-last.off))
 	cl.segMu.RLock()
 	defer cl.segMu.RUnlock()
 	for _, r := range runs {
@@ -540,9 +539,18 @@ func (cl *commitLog) writeRuns(data []byte, runs []stageRun) error {
 	return nil
 }
 
+// awaitZeros waits until no zeros are being written below end. Bytes
+// appended (staged or copied) after it returned lie below the next zeroing,
+// which starts at or above reservePos.
+func (cl *commitLog) awaitZeros(end int64) {
+	if end > cl.zeroing.Load() {
+		cl.zeroMu.Lock()
+		cl.zeroMu.Unlock() //nolint:staticcheck // only waits
+	}
+}
+
 // writeThrough writes what an AsyncFlush append staged (one not viaMap)
-// and empties the stage. Caller holds putMu (safe in writeRuns: no zeros
-// are written ahead in AsyncFlush, so zeroing stays math.MaxInt64).
+// and empties the stage. Caller holds putMu.
 func (cl *commitLog) writeThrough() error {
 	err := cl.writeRuns(cl.stage, cl.stageRuns)
 	cl.stage, cl.stageRuns = cl.stage[:0], cl.stageRuns[:0]

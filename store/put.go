@@ -392,6 +392,7 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 		start = recEnds[i]
 	}
 	if direct {
+		cl.awaitZeros(dphys + int64(start))
 		if _, err := dseg.file.WriteAt(buf[:start], dphys-dseg.base); err != nil {
 			cl.dropStage()
 			return false, fmt.Errorf("store: write segment: %w", err)

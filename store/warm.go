@@ -9,30 +9,34 @@ import "math"
 // 256 KiB chunks traces showed the whole broker frozen for up to 200 ms.
 const warmChunk = 64 << 10
 
-// zeroChunk is how much one round of zeroAhead writes and syncs: each
-// sync journals the blocks it turned into written ones, so larger chunks
-// mean fewer journal commits, but a longer wait for a flush whose records
-// reach into the chunk being written.
+// zeroChunk is how much one round of warmAhead writes with zeros (and in
+// SyncFlush syncs): each sync journals the blocks it turned into written
+// ones, so larger chunks mean fewer journal commits, but a longer wait for
+// an append whose records reach into the chunk being written.
 const zeroChunk = 1 << 20
 
 // warmLoop keeps the WarmAhead bytes after the write position prepared for
-// appends, off the append path: populated in the mapping for appends that
-// copy into it (AsyncFlush), written with zeros and synced for staged ones
-// (SyncFlush).
+// appends, off the append path. Each chunk is first written with zeros
+// (File.WriteAt); then, for appends that copy into the mapping
+// (AsyncFlush), populated in it, and for staged ones (SyncFlush) synced.
 //
-// Populating: a page fault on a fresh page of a mapped file costs
-// microseconds (page allocation, zeroing, file-system reservation). Only
-// appends that copy into the mapping kick it (no timer): ahead of appends
-// that write, populated pages would cost what writing saves.
+// Why zeros, both measured here on ext4: segments are preallocated, so
+// their blocks start out unwritten.
+//   - Populating a page of unwritten blocks through the mapping cost 5-6 us
+//     of CPU; writing it with zeros first and then populating it, 1.6 us
+//     in all. The zeros are not written to disk: the appends' records
+//     overwrite them in the page cache before writeback.
+//   - A sync of records written into unwritten blocks must also journal
+//     their conversion to written ones: a write and sync of 64 KiB (a
+//     group commit of 64 appends of 1 KiB) took ~280-340 us into unwritten
+//     blocks against ~115 us into blocks written before. Synced zeros
+//     journal once per chunk instead, at the cost of writing every block
+//     twice, at the append rate (unlike WarmSegments, which zero-fills a
+//     whole segment at once).
 //
-// Zeros: segments are preallocated, so their blocks start out unwritten,
-// and a sync of records written into unwritten blocks must also journal
-// their conversion to written ones. Measured here, a write and sync of 64
-// KiB took ~280-340 us into unwritten blocks against ~115 us into blocks
-// written before; a group commit of 64 appends of 1 KiB is one such
-// sync. Zeroing a chunk ahead journals once per chunk instead. It costs a
-// second write of every block, but only at the append rate, unlike
-// WarmSegments, which zero-fills a whole segment at once.
+// Only appends that copy into the mapping or stage kick it (no timer):
+// ahead of AsyncFlush appends that write, prepared pages would cost what
+// writing saves.
 func (s *Store) warmLoop() {
 	defer s.wg.Done()
 	var zeros []byte
@@ -42,21 +46,16 @@ func (s *Store) warmLoop() {
 			return
 		case <-s.warmKick:
 		}
-		if !s.cl.staged {
-			s.warm()
-			continue
-		}
 		if zeros == nil {
 			zeros = make([]byte, zeroChunk)
 		}
-		s.zeroAhead(zeros)
+		s.warmAhead(zeros)
 	}
 }
 
-// zeroAhead writes zeros from the end of the appended records (or where it
-// stopped last) up to WarmAhead bytes past it, a chunk at a time, each
-// synced. See commitLog.zeroing for why no record is overwritten.
-func (s *Store) zeroAhead(zeros []byte) {
+// warmAhead prepares chunks from the end of the appended records (or
+// where it stopped last) up to WarmAhead bytes past it.
+func (s *Store) warmAhead(zeros []byte) {
 	cl := s.cl
 	for {
 		select {
@@ -64,96 +63,69 @@ func (s *Store) zeroAhead(zeros []byte) {
 			return
 		default:
 		}
-		cl.zeroMu.Lock()
-		s.putMu.Lock()
-		pos := cl.reservePos
-		from := max(s.warmedTo.Load(), pos)
-		to := min(pos+s.cfg.WarmAhead, from+int64(len(zeros)))
-		if from >= to {
-			s.putMu.Unlock()
-			cl.zeroMu.Unlock()
+		from, end, err := s.zeroNext(zeros)
+		if end <= from {
 			return
 		}
-		cl.zeroing.Store(from)
-		s.putMu.Unlock()
-		seg, end, err := s.zeroRange(from, to, zeros)
-		cl.zeroing.Store(math.MaxInt64)
-		cl.zeroMu.Unlock()
-		if seg == nil {
-			return
+		if err == nil && cl.staged {
+			cl.withSegment(from, func(seg *segment) { err = seg.file.Sync(from-seg.base, end-from) })
 		}
-		if err == nil {
-			err = seg.file.Sync(from-seg.base, end-from)
+		for p := from; err == nil && !cl.staged && p < end; p += warmChunk {
+			cl.withSegment(p, func(seg *segment) { err = seg.file.Populate(p-seg.base, min(end-p, warmChunk)) })
 		}
 		if err != nil {
-			// The records' own writes and syncs report a failing disk;
-			// this only loses the head start.
-			s.cfg.Logger.Warn("store: writing zeros ahead of the appends failed", "from", from, "err", err)
+			// An append into these bytes only loses the head start; a
+			// failing disk is reported by the appends' own writes and
+			// syncs.
+			s.cfg.Logger.Warn("store: preparing the log ahead of the appends failed", "from", from, "err", err)
 			return
 		}
 		s.warmedTo.Store(end)
 	}
 }
 
-// zeroRange writes zeros over [from, to) or the part of it in from's
-// segment (the prepared next segment included). It returns the segment,
-// nil if from lies in none, and where it stopped.
-func (s *Store) zeroRange(from, to int64, zeros []byte) (*segment, int64, error) {
+// zeroNext writes zeros over the next chunk to prepare, [from, end), which
+// lies in one segment (the prepared next one included); end <= from when
+// there is nothing to prepare now. See commitLog.zeroing for why no record
+// is overwritten.
+func (s *Store) zeroNext(zeros []byte) (from, end int64, err error) {
 	cl := s.cl
-	write := func(seg *segment) (*segment, int64, error) {
-		end := min(to, seg.end())
-		_, err := seg.file.WriteAt(zeros[:end-from], from-seg.base)
-		return seg, end, err
+	s.putMu.Lock()
+	pos := cl.reservePos
+	from = max(s.warmedTo.Load(), pos)
+	to := min(pos+s.cfg.WarmAhead, from+int64(len(zeros)))
+	if from >= to {
+		s.putMu.Unlock()
+		return from, from, nil
 	}
-	cl.segMu.RLock()
-	defer cl.segMu.RUnlock()
-	if seg := cl.segmentAt(from); seg != nil {
-		return write(seg)
-	}
-	cl.prepMu.Lock()
-	defer cl.prepMu.Unlock()
-	if seg := cl.prepared; seg != nil && seg.base <= from && from < seg.end() {
-		return write(seg)
-	}
-	return nil, from, nil
+	cl.zeroing.Store(from)
+	cl.zeroMu.Lock()
+	s.putMu.Unlock()
+	end = from
+	cl.withSegment(from, func(seg *segment) {
+		end = min(to, seg.end())
+		_, err = seg.file.WriteAt(zeros[:end-from], from-seg.base)
+	})
+	cl.zeroing.Store(math.MaxInt64)
+	cl.zeroMu.Unlock()
+	return from, end, err
 }
 
-func (s *Store) warm() {
-	cl := s.cl
-	for {
-		pos := cl.writePos.Load()
-		from := max(s.warmedTo.Load(), pos)
-		target := pos + s.cfg.WarmAhead
-		if from >= target {
-			return
-		}
-		end, ok := s.warmRange(from, min(target, from+warmChunk))
-		if !ok {
-			return
-		}
-		s.warmedTo.Store(end)
-	}
-}
-
-// warmRange populates [from, to) or the part of it in from's segment (the
-// prepared next segment included), returning where it stopped.
-func (s *Store) warmRange(from, to int64) (int64, bool) {
-	cl := s.cl
+// withSegment calls f with the segment holding pos, the prepared next
+// segment included, while it cannot be unmapped; it does nothing if no
+// segment holds pos.
+func (cl *commitLog) withSegment(pos int64, f func(*segment)) {
 	cl.segMu.RLock()
 	defer cl.segMu.RUnlock()
-	if seg := cl.segmentAt(from); seg != nil {
-		end := min(to, seg.end())
-		seg.file.Populate(from-seg.base, end-from)
-		return end, true
+	if seg := cl.segmentAt(pos); seg != nil {
+		f(seg)
+		return
 	}
 	// The prepared segment is not in segs yet; prepMu keeps it from being
-	// discarded while it is populated.
+	// discarded meanwhile.
 	cl.prepMu.Lock()
 	defer cl.prepMu.Unlock()
-	if seg := cl.prepared; seg != nil && seg.base <= from && from < seg.end() {
-		end := min(to, seg.end())
-		seg.file.Populate(from-seg.base, end-from)
-		return end, true
+	if seg := cl.prepared; seg != nil && seg.base <= pos && pos < seg.end() {
+		f(seg)
 	}
-	return from, false
 }

@@ -50,16 +50,22 @@ func (fs *zeroCountFS) Open(name string) (vfs.File, error) {
 	return fs.wrap(f, name, err)
 }
 
-// TestZeroAheadKeepsRecords: in SyncFlush zeros are written ahead of the
-// appends, and they never land on a record, even when the appends keep
-// catching up with them (a lead of 4 KiB, every append writing the stage
-// itself, records that cross segments). Every record reads back whole,
-// before and after a reopen.
+// TestZeroAheadKeepsRecords: zeros are written ahead of the appends, and
+// they never land on a record, even when the appends keep catching up with
+// them (a lead of 4 KiB, records that cross segments; in SyncFlush every
+// append writing the stage itself, in AsyncFlush copying into the
+// mapping). Every record reads back whole, before and after a reopen.
 func TestZeroAheadKeepsRecords(t *testing.T) {
+	for _, mode := range []FlushMode{AsyncFlush, SyncFlush} {
+		t.Run(mode.String(), func(t *testing.T) { testZeroAhead(t, mode) })
+	}
+}
+
+func testZeroAhead(t *testing.T, mode FlushMode) {
 	mem := vfs.NewMemFS()
 	fs := &zeroCountFS{FS: mem}
 	cfg := testConfig(fs)
-	cfg.FlushMode = SyncFlush
+	cfg.FlushMode = mode
 	cfg.WarmAhead = 4 << 10
 	s := mustOpen(t, cfg)
 	setWriteAhead(s, 1)
@@ -67,7 +73,7 @@ func TestZeroAheadKeepsRecords(t *testing.T) {
 	const writers, perWriter = 6, 150
 	bodyOf := func(w, i int) []byte {
 		// 40 B to ~5 KiB, so that records straddle pages, chunks and
-		// segment ends.
+		// segment ends, and AsyncFlush appends copy (below 16 KiB).
 		n := 40 + (w*7919+i*104729)%5000
 		return bytes.Repeat([]byte{byte('a' + w), byte(i)}, n/2)
 	}
