@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func BenchmarkAppend(b *testing.B) {
 							}
 						}
 					} else {
-						b.SetParallelism((writers + 1) / 2)
+						b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 						var id atomic.Int64
 						b.RunParallel(func(pb *testing.PB) {
 							w := int(id.Add(1))

@@ -80,7 +80,7 @@ func BenchmarkAppendSimDisk(b *testing.B) {
 				b.ReportAllocs()
 				ctx := context.Background()
 				start := time.Now()
-				b.SetParallelism((writers + 1) / 2)
+				b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 				var id atomic.Int64
 				b.RunParallel(func(pb *testing.PB) {
 					w := int(id.Add(1))
