@@ -63,6 +63,7 @@ func (s *Store) AppendRaw(physOffset int64, data []byte) error {
 	if pos+int64(len(data)) > seg.end() {
 		return fmt.Errorf("%w: raw data of %d bytes at %d crosses the segment end %d", ErrOffset, len(data), pos, seg.end())
 	}
+	cl.awaitZeros(pos + int64(len(data)))
 	if cl.mapAll {
 		copy(seg.data[pos-seg.base:], data)
 	} else if _, err := seg.file.WriteAt(data, pos-seg.base); err != nil {
