@@ -140,3 +140,43 @@ func testZeroAhead(t *testing.T, mode FlushMode) {
 	defer s.Close()
 	check(s, "after reopen")
 }
+
+// TestZeroAheadKeepsReplicatedBytes: raw bytes a follower appends never
+// get overwritten by zeros written ahead of it (here kicked before every
+// chunk, as a former leader's appends would have left it running).
+func TestZeroAheadKeepsReplicatedBytes(t *testing.T) {
+	for _, mode := range []FlushMode{AsyncFlush, SyncFlush} {
+		t.Run(mode.String(), func(t *testing.T) {
+			leader := mustOpen(t, testConfig(vfs.NewMemFS()))
+			defer leader.Close()
+			cfg := testConfig(vfs.NewMemFS())
+			cfg.FlushMode = mode
+			cfg.WarmAhead = 4 << 10
+			follower := mustOpen(t, cfg)
+			defer follower.Close()
+
+			ws := fill(t, leader, 1500, 0)
+			for follower.MaxPhysicalOffset() < leader.MaxPhysicalOffset() {
+				off := follower.MaxPhysicalOffset()
+				b, err := leader.ReadRaw(off, 1000)
+				if err != nil || len(b) == 0 {
+					t.Fatalf("ReadRaw(%d): %d bytes, %v", off, len(b), err)
+				}
+				follower.kickWarm(off)
+				if err := follower.AppendRaw(off, b); err != nil {
+					t.Fatalf("AppendRaw(%d): %v", off, err)
+				}
+			}
+			waitVisible(t, follower)
+			checkSurvivors(t, follower, ws, leader.MaxPhysicalOffset())
+			for off := leader.MinPhysicalOffset(); off < leader.MaxPhysicalOffset(); {
+				a, _ := leader.ReadRaw(off, 1<<20)
+				b, _ := follower.ReadRaw(off, 1<<20)
+				if len(a) == 0 || !bytes.Equal(a, b) {
+					t.Fatalf("follower's log differs from the leader's in the %d bytes from %d", len(a), off)
+				}
+				off += int64(len(a))
+			}
+		})
+	}
+}
