@@ -142,10 +142,6 @@ type connOptions struct {
 	// handler, so its frame is lent (see frameReader) and the owner, a
 	// bodyLender, gives it back; nil: never.
 	lends func(*Command) bool
-	// inline says whether a request may be served on the reader
-	// goroutine by the owner, a bodyLender, when no further byte of the
-	// connection is buffered (see Server.ServeInline); nil: never.
-	inline func(*Command) bool
 }
 
 // bodyLender is an owner that takes requests with lent frames, and that
@@ -154,9 +150,10 @@ type bodyLender interface {
 	// dispatchLent is dispatch for a request whose frame is lent from
 	// chunk (nil: not lent): the owner must call chunk.release exactly
 	// once, when nothing uses req.Body any more. With inline the owner
-	// may serve req before it returns, on the reader goroutine: the
-	// reader found nothing else to decode, so it would only wait for the
-	// socket, and serving req itself saves handing it to a worker.
+	// may serve req before it returns, on the reader goroutine (the owner
+	// decides which requests, see Server.ServeInline): the reader found
+	// nothing else to decode, so it would only wait for the socket, and
+	// serving req itself saves handing it to a worker.
 	dispatchLent(c *Conn, req *Command, chunk *readChunk, inline bool)
 }
 
@@ -560,7 +557,7 @@ func (c *Conn) readFrames() error {
 		if err != nil {
 			return c.reject(err)
 		}
-		inline := lender != nil && c.opts.inline != nil && !cmd.IsResponse() && fr.drained() && c.opts.inline(cmd)
+		inline := lender != nil && !cmd.IsResponse() && fr.drained()
 		if shared && len(cmd.Body) > 0 {
 			// The body aliases the chunk; header strings never do.
 			if lender != nil && c.opts.lends != nil && !cmd.IsResponse() && c.opts.lends(cmd) {

@@ -257,12 +257,6 @@ func (s *Server) ServeInline(code int32) {
 	s.markRoute("ServeInline", code, func(r *route) { r.inline = true })
 }
 
-// servesInline implements connOptions.inline: requests of routes marked
-// with ServeInline. The routes are fixed once started.
-func (s *Server) servesInline(c *Command) bool {
-	return s.routes[c.Code].inline
-}
-
 // lendsBody implements connOptions.lends: requests of routes marked with
 // ReuseBodies. The routes are fixed once started.
 func (s *Server) lendsBody(c *Command) bool {
@@ -361,7 +355,6 @@ func (s *Server) connOptions() connOptions {
 		fields:       s.wantsFields,
 		chunks:       s.chunks,
 		lends:        s.lendsBody,
-		inline:       s.servesInline,
 	}
 }
 
