@@ -15,13 +15,17 @@
 // populated, so appends take no page faults), appends of 16 KiB and more
 // (batches) write their records with one write(2), which brings pages into
 // the page cache far more cheaply; a flusher syncs the written range every
-// FlushInterval. In SyncFlush appends copy into a
-// staging buffer; the group-commit flusher writes it with one write(2),
-// syncs it and only then publishes it, and completes every append waiting
-// for that sync. Once the stage holds 16 KiB, the append that finds it so
-// writes it itself, outside the append lock, so that the flusher's write
-// before a sync covers only the rest. Concurrent appends thus share syncs, and readers never see
-// a record that is not yet durable. PutAsync and PutBatchAsync register a
+// FlushInterval. In SyncFlush appends copy into a staging buffer; the
+// group-commit flusher writes it with one write(2), syncs it and only then
+// publishes it, and completes every append waiting for that sync. Once the
+// stage holds 16 KiB, the append that finds it so writes it itself,
+// outside the append lock, so that the flusher's write before a sync
+// covers only the rest. Concurrent appends thus share syncs, and readers
+// never see a record that is not yet durable. In both modes the same
+// background goroutine first writes zeros ahead of the appends, a MiB at a
+// time (and in SyncFlush syncs them), so that appends land in blocks the
+// file system already counts as written (see Config.WarmAhead). PutAsync
+// and PutBatchAsync register a
 // callback instead of waiting, so that a caller (the broker's send handler)
 // need not hold a goroutine per message in flight; Put and PutBatch wait
 // for that callback.
