@@ -225,6 +225,22 @@ func (s *Store) storeTime(q *consumeQueue, off int64) (int64, error) {
 	return ts, nil
 }
 
+// PhysicalOffsetAt returns the commit-log offset of the message at a
+// queue's logical offset, read from the consume queue alone (the message
+// itself is not touched, so the call never waits for the disk); false if
+// the queue holds no message there.
+func (s *Store) PhysicalOffsetAt(topic string, queueID int32, offset int64) (int64, bool) {
+	q := s.queue(topic, queueID)
+	if q == nil || offset < q.minOffset.Load() || offset >= q.maxOffset.Load() {
+		return 0, false
+	}
+	e, ok := q.entry(offset)
+	if !ok || e.filler() {
+		return 0, false
+	}
+	return e.phys, true
+}
+
 // StoreTimeAt returns the store timestamp of the message at offset.
 func (s *Store) StoreTimeAt(topic string, queueID int32, offset int64) (int64, error) {
 	q := s.queue(topic, queueID)

@@ -266,3 +266,34 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("second Open: %v", err)
 	}
 }
+
+func TestPhysicalOffsetAt(t *testing.T) {
+	s := mustOpen(t, testConfig(vfs.NewMemFS()))
+	defer s.Close()
+	var phys []int64
+	for i := range 5 {
+		phys = append(phys, mustPut(t, s, newMsg("T", 1, body(i), nil)).CommitLogOffset)
+	}
+	waitVisible(t, s)
+	tests := []struct {
+		topic  string
+		queue  int32
+		offset int64
+		want   int64
+		ok     bool
+	}{
+		{"T", 1, 0, phys[0], true},
+		{"T", 1, 3, phys[3], true},
+		{"T", 1, 4, phys[4], true},
+		{"T", 1, 5, 0, false},  // the max offset: nothing there yet
+		{"T", 1, -1, 0, false}, // below the min offset
+		{"T", 0, 0, 0, false},  // no such queue
+		{"U", 1, 0, 0, false},  // no such topic
+	}
+	for _, tc := range tests {
+		got, ok := s.PhysicalOffsetAt(tc.topic, tc.queue, tc.offset)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("PhysicalOffsetAt(%s, %d, %d) = %d, %v; want %d, %v", tc.topic, tc.queue, tc.offset, got, ok, tc.want, tc.ok)
+		}
+	}
+}
