@@ -48,7 +48,11 @@ type Broker struct {
 
 	holds *pullHolds
 	wake  *taskQueue // re-executes woken pulls
-	stats stats
+	// coldPulls reads pulls of messages no longer in memory off the
+	// connections' readers; coldPending counts those queued or running.
+	coldPulls   *taskQueue
+	coldPending atomic.Int64
+	stats       stats
 
 	uniq *message.UniqIDGenerator
 	// memWindow is how far (bytes) behind the commit-log end a message still
@@ -190,12 +194,14 @@ func (b *Broker) Start() error {
 	b.bootTime = b.now()
 	b.uniq = message.NewUniqIDGenerator(ip, os.Getpid(), int32(b.bootTime.UnixNano()))
 	b.wake = newTaskQueue(max(4, b.cfg.PullWorkers/2))
+	b.coldPulls = newTaskQueue(b.cfg.PullWorkers)
 	b.nsClient = remoting.NewClient(remoting.ClientConfig{Logger: b.logger.With("component", "namesrv-client")})
 	b.registrar = newRegistrar(b)
 	if err := b.server.Start(); err != nil {
 		b.wake.close()
+		b.coldPulls.close()
 		_ = b.nsClient.Close()
-		b.wake, b.nsClient, b.registrar = nil, nil, nil
+		b.wake, b.coldPulls, b.nsClient, b.registrar = nil, nil, nil, nil
 		return fmt.Errorf("broker: listen: %w", err)
 	}
 	b.serving.Store(true)
@@ -295,6 +301,10 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 	}
 	if b.wake != nil {
 		b.wake.close()
+	}
+	if b.coldPulls != nil {
+		// After the server stopped: no pull is offloaded any more.
+		b.coldPulls.close()
 	}
 	if b.nsClient != nil {
 		_ = b.nsClient.Close()

@@ -120,9 +120,20 @@ type Config struct {
 	// MaxTransferCount (maxTransferCountOnMessageInMemory) caps the messages
 	// of one pull response. Default 32.
 	MaxTransferCount int
+	// MaxTransferBytesOnDisk (maxTransferBytesOnMessageInDisk) caps the
+	// bytes of a pull that starts at a message no longer counted as in
+	// memory (see AccessMessageInMemoryMaxRatio). Default 64 KiB.
+	MaxTransferBytesOnDisk int
+	// MaxTransferCountOnDisk (maxTransferCountOnMessageInDisk) caps the
+	// messages of such a pull. Default 8.
+	MaxTransferCountOnDisk int
 	// AccessMessageInMemoryMaxRatio (accessMessageInMemoryMaxRatio, percent of
-	// physical memory) decides whether a queue's first message still counts
-	// as "in memory" when a new group asks where to start. Default 40.
+	// physical memory) decides whether a message still counts as "in
+	// memory": it does while it lies within that many bytes of the commit
+	// log's end. A pull of older messages reads from the disk: it is served
+	// off the connection's reader and with the on-disk limits above; and a
+	// new group asking where to start begins at the queue's end rather
+	// than at such a first message. Default 40.
 	AccessMessageInMemoryMaxRatio int
 
 	// RegisterNameServerPeriod (registerNameServerPeriod, ms) is the period of
@@ -219,6 +230,8 @@ func DefaultConfig() Config {
 		ShortPollingTime:              time.Second,
 		MaxTransferBytes:              256 << 10,
 		MaxTransferCount:              32,
+		MaxTransferBytesOnDisk:        64 << 10,
+		MaxTransferCountOnDisk:        8,
 		AccessMessageInMemoryMaxRatio: 40,
 		RegisterNameServerPeriod:      defaultRegisterEvery,
 		RegisterBrokerTimeout:         24 * time.Second,
@@ -323,6 +336,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxTransferCount <= 0 {
 		bad("maxTransferCountOnMessageInMemory", "must be positive")
+	}
+	if c.MaxTransferBytesOnDisk <= 0 {
+		bad("maxTransferBytesOnMessageInDisk", "must be positive")
+	}
+	if c.MaxTransferCountOnDisk <= 0 {
+		bad("maxTransferCountOnMessageInDisk", "must be positive")
 	}
 	if c.AccessMessageInMemoryMaxRatio < 0 || c.AccessMessageInMemoryMaxRatio > 100 {
 		bad("accessMessageInMemoryMaxRatio", "%d: want 0..100", c.AccessMessageInMemoryMaxRatio)

@@ -2,10 +2,8 @@ package broker
 
 import (
 	"context"
-	"encoding/binary"
 	"strconv"
 
-	"github.com/saturnmq/saturn/message"
 	"github.com/saturnmq/saturn/remoting"
 )
 
@@ -49,21 +47,10 @@ func (b *Broker) handleQueryConsumerOffset(_ context.Context, _ *remoting.Conn, 
 }
 
 // firstMessageCached reports whether the message at queue offset 0 is
-// absent (an empty queue) or lies within the last memWindow bytes of the
-// commit log, upstream's approximation of "still in the page cache".
+// absent (an empty queue) or still counts as in memory (see coldRead),
+// upstream's approximation of "still in the page cache".
 func (b *Broker) firstMessageCached(topic string, queueID int32) bool {
-	res := b.store.Get(topic, queueID, 0, 1, 1, nil)
-	if len(res.Messages) == 0 {
-		// Upstream: no consume-queue entry at offset 0 counts as "not on
-		// disk", i.e. cached.
-		return true
-	}
-	rec := res.Messages[0]
-	if len(rec) < message.OffsetPhysicalOffset+8 {
-		return false
-	}
-	phys := int64(binary.BigEndian.Uint64(rec[message.OffsetPhysicalOffset:]))
-	return b.store.MaxPhysicalOffset()-phys <= b.memWindow.Load()
+	return !b.coldRead(topic, queueID, 0)
 }
 
 // handleUpdateConsumerOffset serves UPDATE_CONSUMER_OFFSET. Clients usually

@@ -173,9 +173,31 @@ func (b *Broker) processPull(conn *remoting.Conn, req *remoting.Command, allowSu
 	if h.maxMsgBytes > 0 {
 		maxBytes = min(maxBytes, int(h.maxMsgBytes))
 	}
+	// A pull whose first message is no longer counted as in memory reads
+	// from the disk: upstream's smaller on-disk limits apply (upstream
+	// decides per message; the first decides here, and the later ones of
+	// a queue are newer), and the read leaves the connection's reader, so
+	// that the requests behind it on the connection (other queues' pulls,
+	// heartbeats, offset commits) do not wait for the disk.
+	if b.coldRead(h.topic, h.queueID, h.queueOffset) {
+		maxCount = min(maxCount, b.cfg.MaxTransferCountOnDisk)
+		maxBytes = min(maxBytes, b.cfg.MaxTransferBytesOnDisk)
+		hc := h // only a cold pull's header escapes to the heap
+		if allowSuspend && b.offloadColdPull(conn, func() *remoting.Command {
+			return b.readPull(conn, req, hc, filter, maxCount, maxBytes, true)
+		}) {
+			return nil
+		}
+	}
+	return b.readPull(conn, req, h, filter, maxCount, maxBytes, allowSuspend)
+}
+
+// readPull reads a validated pull's messages and answers it, or holds it
+// when it found nothing and may be suspended (nil then).
+func (b *Broker) readPull(conn *remoting.Conn, req *remoting.Command, h pullHeader, filter tagFilter, maxCount, maxBytes int, allowSuspend bool) *remoting.Command {
 	res := b.store.Get(h.topic, h.queueID, h.queueOffset, maxCount, maxBytes, filter)
 	code := pullCode(res.Status, h.queueOffset)
-	resp = remoting.NewFieldsResponse(req, code, res.Status.String(), []remoting.ExtField{
+	resp := remoting.NewFieldsResponse(req, code, res.Status.String(), []remoting.ExtField{
 		{Key: "suggestWhichBrokerId", Value: "0"},
 		{Key: "nextBeginOffset", Value: strconv.FormatInt(res.NextOffset, 10)},
 		{Key: "minOffset", Value: strconv.FormatInt(res.MinOffset, 10)},
