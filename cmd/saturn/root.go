@@ -16,6 +16,7 @@ var version = "dev"
 type globalOptions struct {
 	logLevel  string
 	logFormat string
+	gcPercent int
 }
 
 func newRootCommand() *cobra.Command {
@@ -28,6 +29,11 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&opts.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().IntVar(&opts.gcPercent, "gc-percent", defaultGCPercent,
+		"garbage collection target percentage, as GOGC (-1: off); when not given, GOGC if set, else the default")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		return applyGCPercent(opts.gcPercent, cmd.Flags().Changed("gc-percent"), os.Getenv("GOGC"))
+	}
 	root.AddCommand(
 		newNamesrvCommand(opts),
 		newBrokerCommand(opts),

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,7 +50,15 @@ func main() {
 	}
 }
 
+// toolGCPercent is the load generator's GC target unless GOGC is set: the
+// same as `saturn bench` (see cmd/saturn/gc.go), for every peer alike,
+// since they all share this process.
+const toolGCPercent = 400
+
 func run() error {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(toolGCPercent)
+	}
 	o := options{}
 	var peers, durability, sizes, producers string
 	flag.StringVar(&o.saturnBin, "saturn", "saturn", "saturn binary")

@@ -48,6 +48,7 @@ func run() error {
 	nsListen := flag.String("namesrv-listen", "127.0.0.1:9876", "name server listen address")
 	brokerListen := flag.String("broker-listen", "127.0.0.1:10911", "broker listen host:port")
 	profile := flag.String("cpuprofile", "", "CPU profile file (empty: no profile)")
+	memProfile := flag.String("memprofile", "", "allocation profile file, written at the end (empty: none)")
 	duration := flag.Duration("duration", 10*time.Minute, "stop after this long")
 	traceFile := flag.String("trace", "", "execution trace file (empty: no trace)")
 	traceStart := flag.Duration("trace-start", 0, "start the trace this long after the broker started")
@@ -101,6 +102,13 @@ func run() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *memProfile != "" {
+		defer func() {
+			if err := writeAllocs(*memProfile); err != nil {
+				fmt.Fprintln(os.Stderr, "saturnprof: memprofile:", err)
+			}
+		}()
+	}
 	if err := b.Start(); err != nil {
 		return err
 	}
@@ -124,4 +132,19 @@ func run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return errors.Join(b.Shutdown(shutdownCtx), ns.Shutdown(shutdownCtx))
+}
+
+// writeAllocs writes the allocations since the start (the heap profile,
+// whose alloc_space and alloc_objects views count every sampled
+// allocation).
+func writeAllocs(name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
