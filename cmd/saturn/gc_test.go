@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"io"
+	"runtime/debug"
+	"testing"
+)
 
 func TestGCPercent(t *testing.T) {
 	tests := []struct {
@@ -27,5 +31,29 @@ func TestGCPercent(t *testing.T) {
 	}
 	if err := applyGCPercent(-5, true, ""); err == nil {
 		t.Error("--gc-percent -5 accepted")
+	}
+}
+
+// TestGCPercentApplied: every subcommand runs with the GC target set.
+func TestGCPercentApplied(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"version"}, defaultGCPercent},
+		{[]string{"--gc-percent", "250", "version"}, 250},
+	} {
+		debug.SetGCPercent(100)
+		root := newRootCommand()
+		root.SetArgs(tc.args)
+		root.SetOut(io.Discard)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := debug.SetGCPercent(100); got != tc.want {
+			t.Errorf("%v: GC percent %d, want %d", tc.args, got, tc.want)
+		}
 	}
 }
