@@ -291,3 +291,39 @@ func TestLargeMessages(t *testing.T) {
 		t.Fatal("the refused message was delivered")
 	}
 }
+
+// TestBacklogOnDisk: with accessMessageInMemoryMaxRatio=0 every message
+// behind the log's end counts as on disk, so each pull of the backlog is
+// read off the connection's reader, answered later and capped at
+// upstream's on-disk limits; the official consumer still gets every
+// message once, with its body.
+func TestBacklogOnDisk(t *testing.T) {
+	s := startSaturn(t, "--broker-set", "accessMessageInMemoryMaxRatio=0")
+	const topic, group, n = "InteropCold", "interop-cold", 100
+	s.createTopic(topic, 2)
+	p := s.newProducer()
+	for i := range n {
+		m := testMessage(topic, fmt.Sprintf("cold-%d", i), "")
+		m.Body = []byte(fmt.Sprintf("body %d %s", i, strings.Repeat("x", 2000)))
+		if _, err := p.SendSync(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := newReceived()
+	s.consume(group, topic, "*", got)
+	eventually(t, 60*time.Second, "the whole backlog", func() bool { return got.count() >= n })
+	for i := range n {
+		k := fmt.Sprintf("cold-%d", i)
+		m, ok := got.get(k)
+		if !ok {
+			t.Errorf("%s not delivered", k)
+			continue
+		}
+		if want := fmt.Sprintf("body %d %s", i, strings.Repeat("x", 2000)); string(m.Body) != want {
+			t.Errorf("%s: body of %d bytes, want %d", k, len(m.Body), len(want))
+		}
+	}
+	if got.dups != 0 {
+		t.Errorf("%d duplicates", got.dups)
+	}
+}
