@@ -121,6 +121,9 @@ func testZeroAhead(t *testing.T, mode FlushMode) {
 			}
 		}
 	}
+	// A Put returns once its bytes are stored (in SyncFlush, synced); the
+	// consume queues follow asynchronously, as upstream's.
+	waitVisible(t, s)
 	check(s, "before reopen")
 	// The zero writer runs behind the appends' kicks; wait for it to get
 	// ahead of the last one.
