@@ -460,10 +460,15 @@ func (cl *commitLog) flush() (bool, error) {
 	if err := cl.syncTo(target); err != nil {
 		return false, err
 	}
-	published := target > cl.writePos.Load()
-	// Publish: everything below target is written and synced.
-	cl.writePos.Store(target)
-	return published, nil
+	// Publish: everything below target is written and synced. Never
+	// backwards: an AppendRaw, which publishes its bytes itself, may have
+	// moved writePos past target since the stage was taken.
+	for cur := cl.writePos.Load(); target > cur; cur = cl.writePos.Load() {
+		if cl.writePos.CompareAndSwap(cur, target) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // stagedWrite is a taken stage: its runs, to be written by the holder of
