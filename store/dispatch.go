@@ -58,11 +58,27 @@ func (s *Store) dispatchLoop() {
 	defer s.wg.Done()
 	var lastErr error
 	var idleSince time.Time // when the last pass ended
+	// partialEnd is the write position at which the last pass stopped
+	// before its end, at a record AppendRaw has delivered only part of
+	// (-1: it did not). Nothing more can be dispatched until the write
+	// position moves (the AppendRaw that does so kicks): without this the
+	// loop below would retry at once, spinning a core and never seeing
+	// stop.
+	partialEnd := int64(-1)
+	more := func() bool {
+		w := s.cl.writePos.Load()
+		return w > s.dispatchedP.Load() && w != partialEnd && s.dispErrLoad() == nil
+	}
 	for {
 		gap := time.Since(idleSince)
+		end := s.cl.writePos.Load()
 		if err := s.dispatchAvailable(false); err != nil && err != lastErr {
 			s.log.Error("store: dispatch stopped; the log cannot be read past this point", "err", err)
 			lastErr = err
+		}
+		partialEnd = -1
+		if s.dispatchedP.Load() < end {
+			partialEnd = end
 		}
 		// Spin briefly before sleeping, if this pass's records came less
 		// than dispatchSpin after the last pass ended: then the spin
@@ -84,14 +100,14 @@ func (s *Store) dispatchLoop() {
 		for t0 := idleSince; spin && s.cl.writePos.Load() <= s.dispatchedP.Load() && time.Since(t0) < dispatchSpin; {
 			runtime.Gosched()
 		}
-		if s.cl.writePos.Load() > s.dispatchedP.Load() && s.dispErrLoad() == nil {
+		if more() {
 			continue
 		}
 		s.dispIdle.Store(true)
 		// Re-check after announcing idleness: an append that published
 		// before it saw the flag set is caught here (both are
 		// sequentially consistent atomics).
-		if s.cl.writePos.Load() > s.dispatchedP.Load() && s.dispErrLoad() == nil {
+		if more() {
 			s.dispIdle.Store(false)
 			continue
 		}

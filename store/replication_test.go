@@ -1,9 +1,12 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/saturnmq/saturn/store/vfs"
 )
@@ -100,4 +103,91 @@ func TestReplicationSeams(t *testing.T) {
 			t.Fatalf("truncated message %s still indexed", w.key)
 		}
 	}
+}
+
+// TestAppendRawNeverMovesLogEndBack: in SyncFlush a sync publishes the
+// position it took before syncing; raw appends published meanwhile must
+// not be hidden again by it (the log end only grows, outside TruncateTo).
+func TestAppendRawNeverMovesLogEndBack(t *testing.T) {
+	leader := mustOpen(t, testConfig(vfs.NewMemFS()))
+	defer leader.Close()
+	fill(t, leader, 3000, 0)
+	cfg := testConfig(vfs.NewMemFS())
+	cfg.FlushMode = SyncFlush
+	follower := mustOpen(t, cfg)
+	defer follower.Close()
+
+	done := make(chan struct{})
+	flushed := make(chan error, 1)
+	// Stopped before the follower closes, also when the test fails.
+	stop := sync.OnceValue(func() error {
+		close(done)
+		return <-flushed
+	})
+	defer stop()
+	go func() {
+		// Syncs as the group commit runs them, as often as possible.
+		var err error
+		for err == nil {
+			select {
+			case <-done:
+				flushed <- nil
+				return
+			default:
+			}
+			_, err = follower.cl.flush()
+		}
+		flushed <- err
+	}()
+	for follower.MaxPhysicalOffset() < leader.MaxPhysicalOffset() {
+		off := follower.MaxPhysicalOffset()
+		b, err := leader.ReadRaw(off, 200)
+		if err != nil || len(b) == 0 {
+			t.Fatalf("ReadRaw(%d): %d bytes, %v", off, len(b), err)
+		}
+		if err := follower.AppendRaw(off, b); err != nil {
+			t.Fatalf("AppendRaw(%d): %v", off, err)
+		}
+		if end := follower.MaxPhysicalOffset(); end < off+int64(len(b)) {
+			t.Fatalf("log end %d after a raw append up to %d", end, off+int64(len(b)))
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := follower.MaxPhysicalOffset(), leader.MaxPhysicalOffset(); got != want {
+		t.Fatalf("log ends at %d, want %d", got, want)
+	}
+}
+
+// TestPartialRecordIdlesDispatcher: while the log ends in part of a record
+// (a raw append cut it), the dispatcher waits for the rest instead of
+// retrying at once; the rest is then dispatched, and Close is not held up.
+func TestPartialRecordIdlesDispatcher(t *testing.T) {
+	leader := mustOpen(t, testConfig(vfs.NewMemFS()))
+	defer leader.Close()
+	want := fill(t, leader, 10, 0)
+	follower := mustOpen(t, testConfig(vfs.NewMemFS()))
+	defer follower.Close()
+
+	b, err := leader.ReadRaw(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := int64(binary.BigEndian.Uint32(b) / 2) // inside the first record
+	if err := follower.AppendRaw(0, b[:cut]); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); !follower.dispIdle.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the dispatcher never went idle behind a partial record")
+		}
+	}
+	if d := follower.DispatchedPhysicalOffset(); d != 0 {
+		t.Fatalf("dispatched up to %d inside a partial record", d)
+	}
+	if err := follower.AppendRaw(cut, b[cut:]); err != nil {
+		t.Fatal(err)
+	}
+	checkSurvivors(t, follower, want, leader.MaxPhysicalOffset())
 }
