@@ -58,27 +58,18 @@ func (s *Store) dispatchLoop() {
 	defer s.wg.Done()
 	var lastErr error
 	var idleSince time.Time // when the last pass ended
-	// partialEnd is the write position at which the last pass stopped
-	// before its end, at a record AppendRaw has delivered only part of
-	// (-1: it did not). Nothing more can be dispatched until the write
-	// position moves (the AppendRaw that does so kicks): without this the
-	// loop below would retry at once, spinning a core and never seeing
-	// stop.
-	partialEnd := int64(-1)
+	// more reports records to dispatch now. Not when the log ends in part
+	// of a record (dispPartial): retrying at once would spin a core until
+	// the rest arrives, and never see stop.
 	more := func() bool {
 		w := s.cl.writePos.Load()
-		return w > s.dispatchedP.Load() && w != partialEnd && s.dispErrLoad() == nil
+		return w > s.dispatchedP.Load() && w != s.dispPartial.Load() && s.dispErrLoad() == nil
 	}
 	for {
 		gap := time.Since(idleSince)
-		end := s.cl.writePos.Load()
 		if err := s.dispatchAvailable(false); err != nil && err != lastErr {
 			s.log.Error("store: dispatch stopped; the log cannot be read past this point", "err", err)
 			lastErr = err
-		}
-		partialEnd = -1
-		if s.dispatchedP.Load() < end {
-			partialEnd = end
 		}
 		// Spin briefly before sleeping, if this pass's records came less
 		// than dispatchSpin after the last pass ended: then the spin
@@ -134,6 +125,7 @@ func (s *Store) dispatchAvailable(recovering bool) error {
 	if s.dispErr != nil {
 		return s.dispErr
 	}
+	s.dispPartial.Store(-1)
 	for {
 		end := s.cl.writePos.Load()
 		if s.dispatched >= end {
@@ -150,7 +142,9 @@ func (s *Store) dispatchAvailable(recovering bool) error {
 			return err
 		}
 		if n == 0 {
-			return nil // a partial record from AppendRaw: wait for the rest
+			// A partial record from AppendRaw: wait for the rest.
+			s.dispPartial.Store(end)
+			return nil
 		}
 	}
 }

@@ -171,6 +171,7 @@ func (s *Store) TruncateTo(physOffset int64) error {
 		s.dispatched = physOffset
 		s.dispatchedP.Store(physOffset)
 	}
+	s.dispPartial.Store(-1)
 	s.dispErr = nil
 	s.tableStale = true
 	// The checkpoint must not point past the cut: recovery would take

@@ -46,6 +46,13 @@ type Store struct {
 	dispatchMu  sync.Mutex
 	dispatched  int64 // next record to dispatch; guarded by dispatchMu
 	dispatchedP atomic.Int64
+	// dispPartial is the write position at which a dispatch pass last
+	// stopped short of it, at a record a raw append has delivered only
+	// part of; -1 when the last pass did not. Nothing more can be
+	// dispatched until the write position moves (and the AppendRaw that
+	// moves it kicks the dispatcher). Written under dispatchMu, by passes
+	// and by TruncateTo.
+	dispPartial atomic.Int64
 	// durableDisp is the dispatched offset of the last checkpoint: consume
 	// queue and index entries of records below it are synced. Retention
 	// deletes no record above it, so that no entry of a deleted record can
@@ -111,6 +118,7 @@ func Open(cfg Config) (*Store, error) {
 		warmKick:   make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 	}
+	s.dispPartial.Store(-1)
 	s.gc.init()
 	if err := s.fs.MkdirAll(cfg.Dir); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
