@@ -33,7 +33,7 @@ func gcPercent(flag int, flagSet bool, gogc string) (int, bool) {
 // applyGCPercent sets the GC target decided by gcPercent.
 func applyGCPercent(flag int, flagSet bool, gogc string) error {
 	if flagSet && flag < 0 && flag != -1 {
-		return fmt.Errorf("--gc-percent %d: want a positive percentage, or -1 to turn the collector off", flag)
+		return fmt.Errorf("--gc-percent %d: want a percentage of 0 or more, or -1 to turn the collector off", flag)
 	}
 	if p, ok := gcPercent(flag, flagSet, gogc); ok {
 		debug.SetGCPercent(p)
