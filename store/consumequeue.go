@@ -185,6 +185,16 @@ func (q *consumeQueue) entry(off int64) (cqEntry, bool) {
 	return readEntry(f.data[(off-f.base)*cqEntrySize:]), true
 }
 
+// physAt returns the commit-log offset of the message at off (which must
+// be below maxOffset); false if its file is gone or the slot is a filler.
+func (q *consumeQueue) physAt(off int64) (int64, bool) {
+	e, ok := q.entry(off)
+	if !ok || e.filler() {
+		return 0, false
+	}
+	return e.phys, true
+}
+
 // entries copies up to n entries from off, stopping at maxOffset and at the
 // end of off's file. ok is false when the file holding off is missing;
 // next is then the start of the following file.

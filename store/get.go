@@ -214,11 +214,11 @@ func (s *Store) MinOffset(topic string, queueID int32) int64 {
 
 // storeTime returns the store timestamp of the message at a queue offset.
 func (s *Store) storeTime(q *consumeQueue, off int64) (int64, error) {
-	e, ok := q.entry(off)
-	if !ok || e.filler() {
+	phys, ok := q.physAt(off)
+	if !ok {
 		return 0, fmt.Errorf("%w: offset %d of %s/%d", ErrNotFound, off, q.topic, q.queueID)
 	}
-	ts, ok := s.cl.timestampAt(e.phys)
+	ts, ok := s.cl.timestampAt(phys)
 	if !ok {
 		return 0, fmt.Errorf("%w: message at offset %d of %s/%d was removed", ErrNotFound, off, q.topic, q.queueID)
 	}
@@ -234,11 +234,7 @@ func (s *Store) PhysicalOffsetAt(topic string, queueID int32, offset int64) (int
 	if q == nil || offset < q.minOffset.Load() || offset >= q.maxOffset.Load() {
 		return 0, false
 	}
-	e, ok := q.entry(offset)
-	if !ok || e.filler() {
-		return 0, false
-	}
-	return e.phys, true
+	return q.physAt(offset)
 }
 
 // StoreTimeAt returns the store timestamp of the message at offset.
