@@ -12,8 +12,10 @@ import (
 )
 
 // follow copies the leader's log to the follower in chunks of at most
-// chunk bytes, which cut records anywhere.
-func follow(t *testing.T, leader, follower *Store, chunk int) {
+// chunk bytes, which cut records anywhere, calling before (if not nil)
+// ahead of each AppendRaw. After each, the follower's log must end at
+// least where the chunk does: the log end never moves back.
+func follow(t *testing.T, leader, follower *Store, chunk int, before func(off int64)) {
 	t.Helper()
 	for follower.MaxPhysicalOffset() < leader.MaxPhysicalOffset() {
 		off := follower.MaxPhysicalOffset()
@@ -21,8 +23,14 @@ func follow(t *testing.T, leader, follower *Store, chunk int) {
 		if err != nil || len(b) == 0 {
 			t.Fatalf("ReadRaw(%d): %d bytes, %v", off, len(b), err)
 		}
+		if before != nil {
+			before(off)
+		}
 		if err := follower.AppendRaw(off, b); err != nil {
 			t.Fatalf("AppendRaw(%d): %v", off, err)
+		}
+		if end := follower.MaxPhysicalOffset(); end < off+int64(len(b)) {
+			t.Fatalf("log end %d after a raw append up to %d", end, off+int64(len(b)))
 		}
 	}
 }
@@ -36,7 +44,7 @@ func TestReplicationSeams(t *testing.T) {
 	defer func() { follower.Close() }()
 
 	ws := fill(t, leader, 1500, 0) // several segments, with blanks
-	follow(t, leader, follower, 777)
+	follow(t, leader, follower, 777, nil)
 	if follower.MaxPhysicalOffset() != leader.MaxPhysicalOffset() {
 		t.Fatalf("follower at %d, leader at %d", follower.MaxPhysicalOffset(), leader.MaxPhysicalOffset())
 	}
@@ -139,19 +147,7 @@ func TestAppendRawNeverMovesLogEndBack(t *testing.T) {
 		}
 		flushed <- err
 	}()
-	for follower.MaxPhysicalOffset() < leader.MaxPhysicalOffset() {
-		off := follower.MaxPhysicalOffset()
-		b, err := leader.ReadRaw(off, 200)
-		if err != nil || len(b) == 0 {
-			t.Fatalf("ReadRaw(%d): %d bytes, %v", off, len(b), err)
-		}
-		if err := follower.AppendRaw(off, b); err != nil {
-			t.Fatalf("AppendRaw(%d): %v", off, err)
-		}
-		if end := follower.MaxPhysicalOffset(); end < off+int64(len(b)) {
-			t.Fatalf("log end %d after a raw append up to %d", end, off+int64(len(b)))
-		}
-	}
+	follow(t, leader, follower, 200, nil)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -159,17 +159,7 @@ func TestZeroAheadKeepsReplicatedBytes(t *testing.T) {
 			defer follower.Close()
 
 			ws := fill(t, leader, 1500, 0)
-			for follower.MaxPhysicalOffset() < leader.MaxPhysicalOffset() {
-				off := follower.MaxPhysicalOffset()
-				b, err := leader.ReadRaw(off, 1000)
-				if err != nil || len(b) == 0 {
-					t.Fatalf("ReadRaw(%d): %d bytes, %v", off, len(b), err)
-				}
-				follower.kickWarm(off)
-				if err := follower.AppendRaw(off, b); err != nil {
-					t.Fatalf("AppendRaw(%d): %v", off, err)
-				}
-			}
+			follow(t, leader, follower, 1000, follower.kickWarm)
 			waitVisible(t, follower)
 			checkSurvivors(t, follower, ws, leader.MaxPhysicalOffset())
 			for off := leader.MinPhysicalOffset(); off < leader.MaxPhysicalOffset(); {
