@@ -9,30 +9,36 @@ import "math"
 // 256 KiB chunks traces showed the whole broker frozen for up to 200 ms.
 const warmChunk = 64 << 10
 
-// zeroChunk is how much one round of warmAhead writes with zeros (and in
-// SyncFlush syncs): each sync journals the blocks it turned into written
-// ones, so larger chunks mean fewer journal commits, but a longer wait for
-// an append whose records reach into the chunk being written.
+// zeroChunk is how much one round of warmAhead prepares. In SyncFlush it
+// writes that much with zeros and syncs it: each sync journals the blocks it
+// turned into written ones, so larger chunks mean fewer journal commits,
+// but a longer wait for an append whose records reach into the chunk being
+// written.
 const zeroChunk = 1 << 20
 
 // warmLoop keeps the WarmAhead bytes after the write position prepared for
-// appends, off the append path. Each chunk is first written with zeros
-// (File.WriteAt); then, for appends that copy into the mapping
-// (AsyncFlush), populated in it, and for staged ones (SyncFlush) synced.
+// appends, off the append path, a chunk at a time:
+//   - AsyncFlush, appends that copy into the mapping: the chunk is
+//     populated in the mapping (File.Populate), so that the appends' copies
+//     take no page faults.
+//   - SyncFlush, staged appends: the chunk is written with zeros
+//     (File.WriteAt) and synced.
 //
-// Why zeros, both measured here on ext4: segments are preallocated, so
-// their blocks start out unwritten.
-//   - Populating a page of unwritten blocks through the mapping cost 5-6 us
-//     of CPU; writing it with zeros first and then populating it, 1.6 us
-//     in all. The zeros are not written to disk: the appends' records
-//     overwrite them in the page cache before writeback.
-//   - A sync of records written into unwritten blocks must also journal
-//     their conversion to written ones: a write and sync of 64 KiB (a
-//     group commit of 64 appends of 1 KiB) took ~280-340 us into unwritten
-//     blocks against ~115 us into blocks written before. Synced zeros
-//     journal once per chunk instead, at the cost of writing every block
-//     twice, at the append rate (unlike WarmSegments, which zero-fills a
-//     whole segment at once).
+// Why zeros only for SyncFlush, both measured here on ext4: segments are
+// preallocated, so their blocks start out unwritten. A sync of records
+// written into unwritten blocks must also journal their conversion to
+// written ones: a write and sync of 64 KiB (a group commit of 64 appends of
+// 1 KiB) took ~280-340 us into unwritten blocks against ~115 us into blocks
+// written before. Synced zeros journal once per chunk instead, at the cost
+// of writing every block twice, at the append rate (unlike WarmSegments,
+// which zero-fills a whole segment at once). AsyncFlush has no sync on the
+// append path, and zeros there only cost a copy per byte: populating
+// without them took the broker's peak from 106k to 115k msg/s of 1 KiB
+// (medians of 5 interleaved pairs, broker CPU 9.8 -> 9.2 us/msg). Either
+// way the first touch of each page-cache page is the main cost here (a
+// perf profile shows it as the kernel zero-filling the page): this
+// machine's memory is virtual, and a page the guest has not used lately
+// faults in the host as well.
 //
 // Only appends that copy into the mapping or stage kick it (no timer):
 // ahead of AsyncFlush appends that write, prepared pages would cost what
@@ -46,7 +52,7 @@ func (s *Store) warmLoop() {
 			return
 		case <-s.warmKick:
 		}
-		if zeros == nil {
+		if zeros == nil && s.cl.staged {
 			zeros = make([]byte, zeroChunk)
 		}
 		s.warmAhead(zeros)
@@ -54,7 +60,8 @@ func (s *Store) warmLoop() {
 }
 
 // warmAhead prepares chunks from the end of the appended records (or
-// where it stopped last) up to WarmAhead bytes past it.
+// where it stopped last) up to WarmAhead bytes past it. zeros (a chunk of
+// them) is only used, and only needed, with staged appends.
 func (s *Store) warmAhead(zeros []byte) {
 	cl := s.cl
 	for {
@@ -63,15 +70,23 @@ func (s *Store) warmAhead(zeros []byte) {
 			return
 		default:
 		}
-		from, end, err := s.zeroNext(zeros)
+		var from, end int64
+		var err error
+		if cl.staged {
+			from, end, err = s.zeroNext(zeros)
+			if err == nil && end > from {
+				cl.withSegment(from, func(seg *segment) { err = seg.file.Sync(from-seg.base, end-from) })
+			}
+		} else {
+			s.putMu.Lock()
+			from, end = s.nextWarmChunk()
+			s.putMu.Unlock()
+			for p := from; err == nil && p < end; p += warmChunk {
+				cl.withSegment(p, func(seg *segment) { err = seg.file.Populate(p-seg.base, min(end-p, warmChunk)) })
+			}
+		}
 		if end <= from {
 			return
-		}
-		if err == nil && cl.staged {
-			cl.withSegment(from, func(seg *segment) { err = seg.file.Sync(from-seg.base, end-from) })
-		}
-		for p := from; err == nil && !cl.staged && p < end; p += warmChunk {
-			cl.withSegment(p, func(seg *segment) { err = seg.file.Populate(p-seg.base, min(end-p, warmChunk)) })
 		}
 		if err != nil {
 			// An append into these bytes only loses the head start; a
@@ -91,24 +106,38 @@ func (s *Store) warmAhead(zeros []byte) {
 func (s *Store) zeroNext(zeros []byte) (from, end int64, err error) {
 	cl := s.cl
 	s.putMu.Lock()
-	pos := cl.reservePos
-	from = max(s.warmedTo.Load(), pos)
-	to := min(pos+s.cfg.WarmAhead, from+int64(len(zeros)))
-	if from >= to {
+	from, end = s.nextWarmChunk()
+	if from >= end {
 		s.putMu.Unlock()
 		return from, from, nil
 	}
 	cl.zeroing.Store(from)
 	cl.zeroMu.Lock()
 	s.putMu.Unlock()
-	end = from
 	cl.withSegment(from, func(seg *segment) {
-		end = min(to, seg.end())
 		_, err = seg.file.WriteAt(zeros[:end-from], from-seg.base)
 	})
 	cl.zeroing.Store(math.MaxInt64)
 	cl.zeroMu.Unlock()
 	return from, end, err
+}
+
+// nextWarmChunk returns the next chunk to prepare, [from, end): at most
+// zeroChunk bytes from where preparing stopped (or the end of the appended
+// records, if that is further), within WarmAhead of that end and within
+// one segment (the prepared next one included). end <= from when there is
+// nothing to prepare now. Caller holds putMu, so the appends cannot pass
+// from meanwhile.
+func (s *Store) nextWarmChunk() (from, end int64) {
+	cl := s.cl
+	pos := cl.reservePos
+	from = max(s.warmedTo.Load(), pos)
+	to := min(pos+s.cfg.WarmAhead, from+zeroChunk)
+	end = from
+	if from < to {
+		cl.withSegment(from, func(seg *segment) { end = min(to, seg.end()) })
+	}
+	return from, end
 }
 
 // withSegment calls f with the segment holding pos, the prepared next
