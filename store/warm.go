@@ -2,43 +2,37 @@ package store
 
 import "math"
 
-// warmChunk is how much one Populate call covers: small enough that the
-// locks it holds are short. Populating holds the process's memory-map lock
-// shared; an mmap (a new segment, consume-queue or index file) then waits
-// for it, and every page fault in the process queues behind that mmap. With
-// 256 KiB chunks traces showed the whole broker frozen for up to 200 ms.
-const warmChunk = 64 << 10
-
-// zeroChunk is how much one round of warmAhead prepares. In SyncFlush it
-// writes that much with zeros and syncs it: each sync journals the blocks it
-// turned into written ones, so larger chunks mean fewer journal commits,
-// but a longer wait for an append whose records reach into the chunk being
-// written.
+// zeroChunk is how much one round of warmAhead writes with zeros (and in
+// SyncFlush syncs): each sync journals the blocks it turned into written
+// ones, so larger chunks mean fewer journal commits, but a longer wait for
+// an append whose records reach into the chunk being written.
 const zeroChunk = 1 << 20
 
 // warmLoop keeps the WarmAhead bytes after the write position prepared for
-// appends, off the append path, a chunk at a time:
-//   - AsyncFlush, appends that copy into the mapping: the chunk is
-//     populated in the mapping (File.Populate), so that the appends' copies
-//     take no page faults.
-//   - SyncFlush, staged appends: the chunk is written with zeros
-//     (File.WriteAt) and synced.
+// appends, off the append path: a chunk at a time, it writes them with zeros
+// (File.WriteAt), and for staged appends (SyncFlush) syncs them.
 //
-// Why zeros only for SyncFlush, both measured here on ext4: segments are
-// preallocated, so their blocks start out unwritten. A sync of records
-// written into unwritten blocks must also journal their conversion to
-// written ones: a write and sync of 64 KiB (a group commit of 64 appends of
-// 1 KiB) took ~280-340 us into unwritten blocks against ~115 us into blocks
-// written before. Synced zeros journal once per chunk instead, at the cost
-// of writing every block twice, at the append rate (unlike WarmSegments,
-// which zero-fills a whole segment at once). AsyncFlush has no sync on the
-// append path, and zeros there only cost a copy per byte: populating
-// without them took the broker's peak from 106k to 115k msg/s of 1 KiB
-// (medians of 5 interleaved pairs, broker CPU 9.8 -> 9.2 us/msg). Either
-// way the first touch of each page-cache page is the main cost here (a
-// perf profile shows it as the kernel zero-filling the page): this
-// machine's memory is virtual, and a page the guest has not used lately
-// faults in the host as well.
+// Why, measured here on ext4 (segments are preallocated, so their blocks
+// start out unwritten):
+//   - The first touch of a page-cache page is the main cost of an append
+//     after the copy: this machine's memory is virtual, and a page the guest
+//     has not used lately faults in the host as well. Written with zeros, a
+//     page is brought in the cheapest way found, off the append lock; an
+//     append copying into the mapping then takes only a light write fault
+//     per page. Peak produce of 1 KiB messages (broker and load tool on the
+//     2 cores, medians of 9 interleaved runs): zeros only 111k msg/s and
+//     9.2 us of broker CPU per message; populating the mapping instead
+//     (MADV_POPULATE_WRITE, which zero-fills each page through readahead)
+//     106k and 10.3 us; both 107k and 10-11 us. Batches write(2) their
+//     records, which brings the pages in as well: populating ahead of them
+//     cost ~1.4 us of broker CPU per message more (3 interleaved pairs).
+//   - A sync of records written into unwritten blocks must also journal
+//     their conversion to written ones: a write and sync of 64 KiB (a
+//     group commit of 64 appends of 1 KiB) took ~280-340 us into unwritten
+//     blocks against ~115 us into blocks written before. Synced zeros
+//     journal once per chunk instead, at the cost of writing every block
+//     twice, at the append rate (unlike WarmSegments, which zero-fills a
+//     whole segment at once).
 //
 // Only appends that copy into the mapping or stage kick it (no timer):
 // ahead of AsyncFlush appends that write, prepared pages would cost what
@@ -52,7 +46,7 @@ func (s *Store) warmLoop() {
 			return
 		case <-s.warmKick:
 		}
-		if zeros == nil && s.cl.staged {
+		if zeros == nil {
 			zeros = make([]byte, zeroChunk)
 		}
 		s.warmAhead(zeros)
@@ -60,8 +54,7 @@ func (s *Store) warmLoop() {
 }
 
 // warmAhead prepares chunks from the end of the appended records (or
-// where it stopped last) up to WarmAhead bytes past it. zeros (a chunk of
-// them) is only used, and only needed, with staged appends.
+// where it stopped last) up to WarmAhead bytes past it.
 func (s *Store) warmAhead(zeros []byte) {
 	cl := s.cl
 	for {
@@ -70,20 +63,9 @@ func (s *Store) warmAhead(zeros []byte) {
 			return
 		default:
 		}
-		var from, end int64
-		var err error
-		if cl.staged {
-			from, end, err = s.zeroNext(zeros)
-			if err == nil && end > from {
-				cl.withSegment(from, func(seg *segment) { err = seg.file.Sync(from-seg.base, end-from) })
-			}
-		} else {
-			s.putMu.Lock()
-			from, end = s.nextWarmChunk()
-			s.putMu.Unlock()
-			for p := from; err == nil && p < end; p += warmChunk {
-				cl.withSegment(p, func(seg *segment) { err = seg.file.Populate(p-seg.base, min(end-p, warmChunk)) })
-			}
+		from, end, err := s.zeroNext(zeros)
+		if err == nil && end > from && cl.staged {
+			cl.withSegment(from, func(seg *segment) { err = seg.file.Sync(from-seg.base, end-from) })
 		}
 		if end <= from {
 			return
