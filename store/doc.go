@@ -11,8 +11,8 @@
 // publish the new write position. Readers only read below the published position.
 //
 // Flushing. In AsyncFlush small appends copy into the mapped segment (a
-// background goroutine keeps the pages ahead of the write position
-// populated, so appends take no page faults), appends of 16 KiB and more
+// background goroutine writes zeros over the pages ahead of the write
+// position, so that appends find them in the page cache), appends of 16 KiB and more
 // (batches) write their records with one write(2), which brings pages into
 // the page cache far more cheaply; a flusher syncs the written range every
 // FlushInterval. In SyncFlush appends copy into a staging buffer; the

@@ -334,9 +334,10 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	qoff := *next
 	cl := s.cl
 	// A small AsyncFlush append copies into the mapping: a write(2) per
-	// append under the lock cost more than the copy into pages populated
+	// append under the lock cost more than the copy into pages prepared
 	// ahead (whole-system single 1 KiB sends: ~8.5 against ~11 us of
-	// broker CPU per message). A large one writes: see MappedAppends.
+	// broker CPU per message, measured when they were populated ahead). A
+	// large one writes: see MappedAppends.
 	cl.viaMap = !cl.staged && (cl.mapAll || len(buf) < writeThroughMin)
 	// A write-through append writes buf itself, patched in place, while
 	// its records lie back to back in one segment: buf[:start] at dphys
@@ -428,8 +429,9 @@ func (s *Store) appendLocked(ms []*message.Ext, buf []byte, recEnds []int, res *
 	}
 	// Publish: every byte below pos is now a complete record.
 	cl.writePos.Store(pos)
-	// Only appends that copy warm: pages populated ahead of writes would
-	// cost the Populate that writing saves.
+	// Only appends that copy warm: ahead of writes, prepared pages would
+	// cost what writing saves (measured with populating ahead: ~1.4 us of
+	// broker CPU per message of a batch more).
 	if cl.viaMap {
 		s.kickWarm(pos)
 	}
