@@ -64,11 +64,11 @@ func (s *Store) warmAhead(zeros []byte) {
 		default:
 		}
 		from, end, err := s.zeroNext(zeros)
-		if err == nil && end > from && cl.staged {
-			cl.withSegment(from, func(seg *segment) { err = seg.file.Sync(from-seg.base, end-from) })
-		}
 		if end <= from {
 			return
+		}
+		if err == nil && cl.staged {
+			cl.withSegment(from, func(seg *segment) { err = seg.file.Sync(from-seg.base, end-from) })
 		}
 		if err != nil {
 			// An append into these bytes only loses the head start; a
@@ -88,38 +88,24 @@ func (s *Store) warmAhead(zeros []byte) {
 func (s *Store) zeroNext(zeros []byte) (from, end int64, err error) {
 	cl := s.cl
 	s.putMu.Lock()
-	from, end = s.nextWarmChunk()
-	if from >= end {
+	pos := cl.reservePos
+	from = max(s.warmedTo.Load(), pos)
+	to := min(pos+s.cfg.WarmAhead, from+int64(len(zeros)))
+	if from >= to {
 		s.putMu.Unlock()
 		return from, from, nil
 	}
 	cl.zeroing.Store(from)
 	cl.zeroMu.Lock()
 	s.putMu.Unlock()
+	end = from
 	cl.withSegment(from, func(seg *segment) {
+		end = min(to, seg.end())
 		_, err = seg.file.WriteAt(zeros[:end-from], from-seg.base)
 	})
 	cl.zeroing.Store(math.MaxInt64)
 	cl.zeroMu.Unlock()
 	return from, end, err
-}
-
-// nextWarmChunk returns the next chunk to prepare, [from, end): at most
-// zeroChunk bytes from where preparing stopped (or the end of the appended
-// records, if that is further), within WarmAhead of that end and within
-// one segment (the prepared next one included). end <= from when there is
-// nothing to prepare now. Caller holds putMu, so the appends cannot pass
-// from meanwhile.
-func (s *Store) nextWarmChunk() (from, end int64) {
-	cl := s.cl
-	pos := cl.reservePos
-	from = max(s.warmedTo.Load(), pos)
-	to := min(pos+s.cfg.WarmAhead, from+zeroChunk)
-	end = from
-	if from < to {
-		cl.withSegment(from, func(seg *segment) { end = min(to, seg.end()) })
-	}
-	return from, end
 }
 
 // withSegment calls f with the segment holding pos, the prepared next
