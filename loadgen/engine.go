@@ -124,6 +124,7 @@ func (e *engine) execute(ctx context.Context) (*Result, error) {
 	// The tool's own CPU is read from /proc (Linux); where that fails the
 	// report just leaves the line out.
 	cpuBefore, cpuErr := ProcessCPU(os.Getpid())
+	machBefore, machErr := ReadMachineTicks()
 	e.start = time.Now()
 	e.warmupEnd = e.start.Add(cfg.Warmup)
 	stopProgress := e.startProgress()
@@ -140,6 +141,7 @@ func (e *engine) execute(ctx context.Context) (*Result, error) {
 	stopProgress()
 	wall := time.Since(e.start)
 	cpuAfter, cpuErr2 := ProcessCPU(os.Getpid())
+	machAfter, machErr2 := ReadMachineTicks()
 
 	if cfg.Mode != ModeConsume {
 		res.Send = e.sendStats()
@@ -149,6 +151,9 @@ func (e *engine) execute(ctx context.Context) (*Result, error) {
 	}
 	if cpuErr == nil && cpuErr2 == nil {
 		res.LoadCPU = NewCPUUsage(os.Getpid(), cpuAfter-cpuBefore, wall, res.Messages())
+	}
+	if machErr == nil && machErr2 == nil {
+		res.Machine = NewMachineUsage(machBefore, machAfter)
 	}
 	return res, nil
 }

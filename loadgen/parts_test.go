@@ -88,6 +88,39 @@ func TestParseProcStat(t *testing.T) {
 	}
 }
 
+func TestParseMachineTicks(t *testing.T) {
+	tests := []struct {
+		name, stat string
+		want       MachineTicks
+		wantErr    bool
+	}{
+		{"with steal and guest", "cpu  100 5 40 800 20 1 4 30 7 0\ncpu0 50 2 20 400 10 0 2 15 3 0\nintr 1\n",
+			MachineTicks{Busy: 150, Idle: 820, Steal: 30}, false},
+		{"old kernel without steal", "cpu  10 0 5 80 5 0 0\n", MachineTicks{Busy: 15, Idle: 85}, false},
+		{"cpu lines only per cpu", "cpu0 1 2 3 4 5 6 7 8\n", MachineTicks{}, true},
+		{"too few fields", "cpu  1 2 3\n", MachineTicks{}, true},
+		{"not a number", "cpu  1 2 x 4 5 6 7 8\n", MachineTicks{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseMachineTicks([]byte(tt.stat))
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("parseMachineTicks = %+v, %v; want %+v, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNewMachineUsage(t *testing.T) {
+	u := NewMachineUsage(MachineTicks{Busy: 100, Idle: 100, Steal: 0}, MachineTicks{Busy: 160, Idle: 120, Steal: 20})
+	if u == nil || u.BusyPct != 60 || u.IdlePct != 20 || u.StealPct != 20 {
+		t.Errorf("usage %+v, want 60/20/20 %%", u)
+	}
+	if u := NewMachineUsage(MachineTicks{Busy: 5}, MachineTicks{Busy: 5}); u != nil {
+		t.Errorf("usage over no time = %+v, want nil", u)
+	}
+}
+
 func TestNewCPUUsage(t *testing.T) {
 	u := NewCPUUsage(5, 2*time.Second, 4*time.Second, 100000)
 	if u.MicrosPerMessage != 20 || u.Cores != 0.5 {
@@ -103,12 +136,13 @@ func TestReports(t *testing.T) {
 		Receive:   &ReceiveStats{Messages: 9, Missing: 1, Latency: &Latency{Count: 9, P99: 1.5e6}},
 		FlushMode: "SYNC_FLUSH",
 		BrokerCPU: NewCPUUsage(1, time.Second, time.Second, 10),
+		Machine:   &MachineUsage{CPUs: 2, BusyPct: 60, IdlePct: 10, StealPct: 30},
 	}
 	var text bytes.Buffer
 	if err := WriteText(&text, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"batches of 16", "target 5000 msg/s", "p99 2.50ms", "SYSTEM_BUSY:", "missing 1", "p99 1.50s", "SYNC_FLUSH", "100000.0 µs/msg"} {
+	for _, want := range []string{"batches of 16", "target 5000 msg/s", "p99 2.50ms", "SYSTEM_BUSY:", "missing 1", "p99 1.50s", "SYNC_FLUSH", "100000.0 µs/msg", "stolen by the hypervisor 30%"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}

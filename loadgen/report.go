@@ -100,6 +100,9 @@ func WriteText(w io.Writer, r *Result) error {
 	if u := r.LoadCPU; u != nil {
 		fmt.Fprintf(&b, "load tool cpu: %.2fs = %.1f µs/msg over %d messages (%.2f cores)\n", u.Seconds, u.MicrosPerMessage, u.Messages, u.Cores)
 	}
+	if m := r.Machine; m != nil {
+		fmt.Fprintf(&b, "machine cpu (%d cpus): busy %.0f%%, idle %.0f%%, stolen by the hypervisor %.0f%%\n", m.CPUs, m.BusyPct, m.IdlePct, m.StealPct)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

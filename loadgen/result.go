@@ -22,6 +22,10 @@ type Result struct {
 	// finished, divided by the same messages as BrokerCPU. On a machine
 	// shared with the broker it is the CPU the broker could not use.
 	LoadCPU *CPUUsage `json:"load_cpu,omitempty"`
+	// Machine is how the whole machine's CPUs spent the same span (Linux):
+	// with much stolen by the host, figures of the run are not comparable
+	// with those of a quiet machine.
+	Machine *MachineUsage `json:"machine_cpu,omitempty"`
 }
 
 // ResultConfig echoes the settings a result was measured with.

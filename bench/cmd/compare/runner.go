@@ -53,10 +53,14 @@ type measurement struct {
 	CPUPerMsg   float64 `json:"broker_cpu_us_per_msg"`
 	// ToolCPUPerMsg is the load tool's own CPU per message (clients of
 	// both sides), which shares the machine with the broker.
-	ToolCPUPerMsg float64          `json:"tool_cpu_us_per_msg"`
-	Failed        int64            `json:"failed"`
-	Missing       int64            `json:"missing"`
-	Errors        map[string]int64 `json:"errors,omitempty"`
+	ToolCPUPerMsg float64 `json:"tool_cpu_us_per_msg"`
+	// StealPct is the share of the machine's CPU time the hypervisor
+	// took while the workload ran (not during the drain): a row measured
+	// with much of it stolen says more about the host than the peer.
+	StealPct float64          `json:"steal_pct"`
+	Failed   int64            `json:"failed"`
+	Missing  int64            `json:"missing"`
+	Errors   map[string]int64 `json:"errors,omitempty"`
 }
 
 // row is a cell with the medians of its runs.
@@ -239,6 +243,9 @@ func (r *runner) measure(ctx context.Context, c cell) (measurement, error) {
 	m := measurement{
 		SendRate: res.Send.Rate, MBps: res.Send.MBps, P50: res.Send.Latency.P50,
 		P99: res.Send.Latency.P99, P999: res.Send.Latency.P999, Failed: res.Send.Failed, Errors: res.Send.Errors,
+	}
+	if res.Machine != nil {
+		m.StealPct = res.Machine.StealPct
 	}
 	produced := res.Send.Messages + res.Send.Warmup
 	if c.Kind == kindE2E {

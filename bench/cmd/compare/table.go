@@ -37,6 +37,7 @@ func median(runs []measurement) measurement {
 		E2EP99:        pick(func(m measurement) float64 { return m.E2EP99 }),
 		CPUPerMsg:     pick(func(m measurement) float64 { return m.CPUPerMsg }),
 		ToolCPUPerMsg: pick(func(m measurement) float64 { return m.ToolCPUPerMsg }),
+		StealPct:      pick(func(m measurement) float64 { return m.StealPct }),
 	}
 	for _, r := range runs {
 		m.Failed += r.Failed
@@ -74,7 +75,7 @@ func printTable(w io.Writer, rows []*row, o options) {
 		fmt.Fprintf(w, "Saturn broker settings: %s\n\n", strings.Join(o.saturnSets, " "))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "peer\tdurability\tworkload\tsize\tsenders\tmsg/s\tMB/s\tp50 pub\tp99 pub\tconsume msg/s\te2e p50\te2e p99\tbroker µs/msg\ttool µs/msg\tSaturn/peer\t")
+	fmt.Fprintln(tw, "peer\tdurability\tworkload\tsize\tsenders\tmsg/s\tMB/s\tp50 pub\tp99 pub\tconsume msg/s\te2e p50\te2e p99\tbroker µs/msg\ttool µs/msg\tsteal %\tSaturn/peer\t")
 	for _, rw := range rows {
 		m := rw.Median
 		wl := rw.Kind
@@ -85,7 +86,7 @@ func printTable(w io.Writer, rows []*row, o options) {
 			wl = fmt.Sprintf("%s @%.0f/s", rw.Kind, rw.Rate)
 		}
 		if rw.Err != "" && len(rw.Runs) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\terror\t\t\t\t\t\t\t\t\t\t\n", rw.Peer, durabilityShort(rw), wl, rw.Size, rw.Producers)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\terror\t\t\t\t\t\t\t\t\t\t\t\n", rw.Peer, durabilityShort(rw), wl, rw.Size, rw.Producers)
 			continue
 		}
 		e2e50, e2e99 := "", ""
@@ -96,9 +97,9 @@ func printTable(w io.Writer, rows []*row, o options) {
 		if rw.Ratio > 0 {
 			ratio = fmt.Sprintf("%.2fx", rw.Ratio)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.0f\t%.1f\t%s\t%s\t%.0f\t%s\t%s\t%.1f\t%.1f\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%.0f\t%.1f\t%s\t%s\t%.0f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%s\t\n",
 			rw.Peer, durabilityShort(rw), wl, rw.Size, rw.Producers, m.SendRate, m.MBps,
-			latency(m.P50), latency(m.P99), m.ConsumeRate, e2e50, e2e99, m.CPUPerMsg, m.ToolCPUPerMsg, ratio)
+			latency(m.P50), latency(m.P99), m.ConsumeRate, e2e50, e2e99, m.CPUPerMsg, m.ToolCPUPerMsg, m.StealPct, ratio)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\ndurability:")

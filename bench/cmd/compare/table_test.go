@@ -48,6 +48,7 @@ func TestRatiosAndTable(t *testing.T) {
 		mk("nats", "async", kindE2E, 1024, 4, 5000),
 	}
 	rows = append(rows, &row{cell: cell{Peer: "nats", Durability: "async", Kind: kindHalfPeak, Size: 1024, Producers: 4}, Err: "broker died\nstack"})
+	rows[1].Median.StealPct = 37
 	setRatios(rows)
 	want := []float64{0, 1.5, 0, 0, 2, 0, 0}
 	for i, rw := range rows {
@@ -58,7 +59,7 @@ func TestRatiosAndTable(t *testing.T) {
 	var b bytes.Buffer
 	printTable(&b, rows, options{runs: 3, inFlight: 256})
 	out := b.String()
-	for _, w := range []string{"1.50x", "2.00x", "quorum queue", "sync_interval: always", "broker died", "error"} {
+	for _, w := range []string{"1.50x", "2.00x", "steal %", " 37 ", "quorum queue", "sync_interval: always", "broker died", "error"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("table lacks %q:\n%s", w, out)
 		}
