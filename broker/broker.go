@@ -53,6 +53,9 @@ type Broker struct {
 	coldPulls   *taskQueue
 	coldPending atomic.Int64
 	stats       stats
+	// singles recycles the memory of single sends (*singleMsg) once
+	// their response was encoded.
+	singles sync.Pool
 
 	uniq *message.UniqIDGenerator
 	// memWindow is how far (bytes) behind the commit-log end a message still

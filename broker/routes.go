@@ -54,7 +54,9 @@ func (b *Broker) routes() {
 	// messages into its own buffer before Put, PutBatch, PutAsync and
 	// PutBatchAsync return, and nothing else keeps req.Body or a slice of
 	// it (the completion of an asynchronous send uses only the store's
-	// result and req's header). So read buffers are reused.
+	// result and req's header). So read buffers are reused. Nor does it
+	// keep req.Fields once it answered (ReuseHeaders): the header is
+	// parsed into a sendHeader first.
 	//
 	// Sends are served inline (ServeInline): a send that arrives alone
 	// is stored and answered by its connection's reader, without the
@@ -66,6 +68,7 @@ func (b *Broker) routes() {
 	// back only their own connection's next requests).
 	for _, code := range []int32{remoting.RequestSendMessage, remoting.RequestSendMessageV2, remoting.RequestSendBatchMessage} {
 		s.RegisterFields(code, groupSend, h(b.handleSend))
+		s.ReuseHeaders(code)
 		s.ReuseBodies(code)
 		s.ServeInline(code)
 	}

@@ -333,7 +333,7 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		return b.sendResponse(req, remoting.ResponseMessageIllegal,
 			fmt.Sprintf("the message properties length %d is over the max value %d", len(props), message.MaxPropertiesLength))
 	}
-	one := &singleMsg{}
+	one := b.getSingle()
 	msg := &one.ext
 	*msg = message.Ext{
 		Topic:          topic,
@@ -348,7 +348,7 @@ func (b *Broker) sendOne(ctx context.Context, conn *remoting.Conn, req *remoting
 		RawProperties:  props,
 	}
 	one.list[0] = msg
-	return b.storeSend(ctx, conn, req, one.list[:], sendFill{queueID: queueID, uniq: uniq, resp: &one.resp})
+	return b.storeSend(ctx, conn, req, one.list[:], sendFill{queueID: queueID, uniq: uniq, resp: &one.resp, recycle: one.recycle})
 }
 
 // singleMsg is the message of a single send, the list storeSend takes and
@@ -357,6 +357,33 @@ type singleMsg struct {
 	ext  message.Ext
 	list [1]*message.Ext
 	resp sendResp
+	// recycle gives this singleMsg back to the broker's pool; it is the
+	// Written of a successful response, made once per singleMsg.
+	recycle func()
+}
+
+// getSingle returns an empty singleMsg from the pool.
+//
+// Invariant: a singleMsg goes back only from the Written of its own
+// successful response, which the connection calls once it has encoded
+// the response (a send response has no body to write from where it is).
+// By then the store has encoded the message (Put and PutAsync copy it
+// before they return) and the handler, or the store's completion, has
+// returned it, so nothing reaches the singleMsg any more. A send answered
+// otherwise (a failure, a oneway send, a closed connection) leaves its
+// singleMsg to the garbage collector.
+func (b *Broker) getSingle() *singleMsg {
+	if one, ok := b.singles.Get().(*singleMsg); ok {
+		return one
+	}
+	one := &singleMsg{}
+	one.recycle = func() {
+		// Cleared so that a pooled singleMsg keeps neither the request's
+		// body nor its strings from the garbage collector.
+		*one = singleMsg{recycle: one.recycle}
+		b.singles.Put(one)
+	}
+	return one
 }
 
 // sendFill is what the response of a stored send carries besides the
@@ -366,8 +393,10 @@ type sendFill struct {
 	queueID int32
 	uniq    string
 	batch   bool
-	// resp, when not nil, is where the successful response is made.
-	resp *sendResp
+	// resp, when not nil, is where the successful response is made;
+	// recycle, if set, becomes its Written.
+	resp    *sendResp
+	recycle func()
 }
 
 // answerSend maps the store's outcome for msgs to the response of req.
@@ -376,6 +405,7 @@ func (b *Broker) answerSend(req *remoting.Command, n int, f sendFill, res store.
 	var stored bool
 	if res.Status == store.PutOK && err == nil && f.resp != nil {
 		resp, stored = b.fillSendResponse(f.resp, req, remoting.ResponseSuccess, ""), true
+		resp.Written = f.recycle
 	} else {
 		resp, stored = b.putResponse(req, res.Status, err)
 	}

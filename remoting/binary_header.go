@@ -125,7 +125,7 @@ func decodeBinaryHeader(h []byte, c *Command, maps *extPool, fields func(*Comman
 		return nil // only empty entries: as absent as no entries
 	}
 	if asFields {
-		fs := make([]ExtField, 0, n)
+		fs, box := maps.getFields(n)
 		for p := 0; p < len(ents); {
 			klen, vlen, next, _ := binaryEntry(ents, p, base)
 			if klen > 0 && vlen > 0 {
@@ -133,7 +133,7 @@ func decodeBinaryHeader(h []byte, c *Command, maps *extPool, fields func(*Comman
 			}
 			p = next
 		}
-		c.Fields = fs
+		c.Fields, c.fieldsBox = fs, box
 		return nil
 	}
 	m := maps.get(n)

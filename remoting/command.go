@@ -76,6 +76,10 @@ type Command struct {
 	// queued; the garbage collector then reclaims the buffer. Decoded
 	// commands never carry it; requests ignore it.
 	Written func()
+
+	// fieldsBox is the pooled list Fields was decoded into, nil when it is
+	// not pooled (see extPool.release).
+	fieldsBox *[]ExtField
 }
 
 // ExtField is one custom header field.

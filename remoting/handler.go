@@ -58,7 +58,7 @@ type task struct {
 	conn      *Conn
 	req       *Command
 	h         Handler
-	transient bool // req.ExtFields may be reused once a response was encoded
+	transient bool // req's map or Fields list may be reused once a response was encoded
 	// lease is the chunk req's frame is lent from (see ReuseBodies), given
 	// back once the handler returned; nil when the frame is not lent.
 	lease *readChunk
@@ -135,8 +135,8 @@ func serve(log *slog.Logger, t task) {
 	}
 	if t.transient && !panicked {
 		// The response is encoded (send copies the header), so nothing
-		// uses the request's map any more; see RegisterTransient.
-		t.conn.opts.maps.put(t.req.ExtFields)
+		// uses the request's map or list any more; see ReuseHeaders.
+		t.conn.opts.maps.release(t.req)
 	}
 }
 

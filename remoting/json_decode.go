@@ -37,7 +37,7 @@ func decodeJSONHeader(header []byte, c *Command, maps *extPool, fields func(*Com
 		return err
 	}
 	if fields != nil && fields(c) {
-		fs := make([]ExtField, 0, len(pairs))
+		fs, box := maps.getFields(len(pairs))
 		for _, p := range pairs {
 			if p.null {
 				fs = slices.DeleteFunc(fs, func(f ExtField) bool { return f.Key == p.k })
@@ -45,7 +45,7 @@ func decodeJSONHeader(header []byte, c *Command, maps *extPool, fields func(*Com
 			}
 			fs = append(fs, ExtField{p.k, p.v})
 		}
-		c.Fields = fs
+		c.Fields, c.fieldsBox = fs, box
 		return nil
 	}
 	m := maps.get(len(pairs))

@@ -93,7 +93,7 @@ func durationDefault(d, def time.Duration) time.Duration {
 type route struct {
 	group     *workerGroup
 	h         Handler
-	transient bool // h does not keep req.ExtFields, see RegisterTransient
+	transient bool // h does not keep req.ExtFields or req.Fields, see ReuseHeaders
 	fields    bool // requests carry Fields instead of ExtFields, see RegisterFields
 	lends     bool // h only borrows req.Body, see ReuseBodies
 	inline    bool // the reader may serve requests itself, see ServeInline
@@ -202,6 +202,17 @@ func (s *Server) Register(code int32, group string, h Handler) {
 func (s *Server) RegisterTransient(code int32, group string, h Handler) {
 	s.Register(code, group, h)
 	s.markRoute("RegisterTransient", code, func(r *route) { r.transient = true })
+}
+
+// ReuseHeaders marks requests with the given code, registered before (with
+// Register or RegisterFields), as ones whose handler uses neither
+// req.ExtFields (the map) nor req.Fields (the list) once it returned a
+// non-nil response; it may keep their keys and values, and may keep req if
+// it returns nil to answer later. The server then reuses the map or list
+// for a later request, after the response was encoded. RegisterTransient
+// is Register followed by ReuseHeaders. Call it before Start.
+func (s *Server) ReuseHeaders(code int32) {
+	s.markRoute("ReuseHeaders", code, func(r *route) { r.transient = true })
 }
 
 // markRoute changes the registered route of code with mark, before Start;

@@ -839,6 +839,120 @@ func TestTransientHandlersReuseMapsSafely(t *testing.T) {
 	}
 }
 
+// TestReuseHeadersRecyclesFieldsSafely is the same for the Fields lists of
+// RegisterFields routes marked with ReuseHeaders: a handler that answers
+// with the request's own list and keeps its strings, mixed with one that
+// keeps requests to answer later. Every answer carries exactly its own
+// request's fields, kept strings never change, and the held requests keep
+// their lists.
+func TestReuseHeadersRecyclesFieldsSafely(t *testing.T) {
+	const codeReuse, codeLater = 4310, 4311
+	var mu sync.Mutex
+	var keptValues []string
+	var later []*Command
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.RegisterFields(codeReuse, "default", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+			mu.Lock()
+			for _, f := range req.Fields {
+				if f.Key == "i" {
+					keptValues = append(keptValues, f.Value)
+				}
+			}
+			mu.Unlock()
+			return NewFieldsResponse(req, ResponseSuccess, "", req.Fields)
+		}))
+		s.ReuseHeaders(codeReuse)
+		s.RegisterFields(codeLater, "default", HandlerFunc(func(_ context.Context, _ *Conn, req *Command) *Command {
+			mu.Lock()
+			later = append(later, req)
+			mu.Unlock()
+			return nil
+		}))
+		s.ReuseHeaders(codeLater)
+	})
+	const n = 50
+	for k, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		t.Run(st.String(), func(t *testing.T) {
+			c := newClient(t, ClientConfig{Serialize: st})
+			defer waitFor(t, "held requests", func() bool { mu.Lock(); defer mu.Unlock(); return len(later) == n*(k+1) })
+			for i := range n {
+				id := strconv.Itoa(i)
+				fields := []ExtField{{"i", id}}
+				for j := range i % 20 { // lists of different lengths
+					fields = append(fields, ExtField{"f" + strconv.Itoa(j), id})
+				}
+				req := NewRequest(codeReuse, nil, nil)
+				req.Fields = fields
+				resp, err := c.InvokeSync(ctxT(t), s.addr, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fieldsMap(fields); !maps.Equal(resp.ExtFields, want) {
+					t.Fatalf("request %d answered with %v, want %v", i, resp.ExtFields, want)
+				}
+				held := NewRequest(codeLater, nil, nil)
+				held.Fields = []ExtField{{"later", id}, {"pad", strings.Repeat("p", i+1)}}
+				if err := c.InvokeOneway(ctxT(t), s.addr, held); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, v := range keptValues {
+		if v != strconv.Itoa(i%n) {
+			t.Fatalf("kept value %d changed to %q", i, v)
+		}
+	}
+	seen := map[string]int{}
+	for _, req := range later {
+		if len(req.Fields) != 2 || req.Fields[0].Key != "later" {
+			t.Fatalf("held request changed: %v", req.Fields)
+		}
+		i, _ := strconv.Atoi(req.Fields[0].Value)
+		if req.Fields[1].Value != strings.Repeat("p", i+1) {
+			t.Fatalf("held request %d changed: %v", i, req.Fields)
+		}
+		seen[req.Fields[0].Value]++
+	}
+	for i := range n {
+		if c := seen[strconv.Itoa(i)]; c != 2 {
+			t.Fatalf("held requests with later=%d: %d, want 2", i, c)
+		}
+	}
+}
+
+// TestExtPoolFields checks the pooled Fields lists: a released list comes
+// back empty with its room, cleared so that it keeps no old strings, and
+// lists too long to pool, or of a nil pool, are plain.
+func TestExtPoolFields(t *testing.T) {
+	p := &extPool{}
+	fs, box := p.getFields(3)
+	if box == nil || len(fs) != 0 || cap(fs) < minPooledFields {
+		t.Fatalf("getFields(3) = len %d cap %d box %v", len(fs), cap(fs), box)
+	}
+	fs = append(fs, ExtField{"k", "v"}, ExtField{"k2", "v2"})
+	req := &Command{Fields: fs, fieldsBox: box}
+	p.release(req)
+	if req.Fields != nil || req.fieldsBox != nil {
+		t.Fatalf("release left %v", req)
+	}
+	for i, f := range (*box)[:cap(*box)] {
+		if f != (ExtField{}) {
+			t.Fatalf("released list keeps field %d: %v", i, f)
+		}
+	}
+	if _, box := p.getFields(maxPooledFields + 1); box != nil {
+		t.Error("a list longer than maxPooledFields is pooled")
+	}
+	var nilPool *extPool
+	if fs, box := nilPool.getFields(2); box != nil || cap(fs) != 2 {
+		t.Errorf("nil pool getFields = cap %d box %v", cap(fs), box)
+	}
+	nilPool.release(&Command{Fields: []ExtField{{"a", "b"}}}) // must not panic
+}
+
 // TestRegisterFields checks that requests of a RegisterFields route carry
 // their custom header in Fields, in header order and without a map, in both
 // serializations, that a response's Fields reach the client like ExtFields,
