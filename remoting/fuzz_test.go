@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"slices"
 	"testing"
 )
 
@@ -72,6 +73,16 @@ func checkFieldsMode(t *testing.T, frame []byte, ours *Command, ourErr error) {
 	}
 	if c.ExtFields != nil {
 		t.Fatalf("fields mode filled ExtFields: %v", c)
+	}
+	// The server decodes into pooled lists that earlier requests used:
+	// the same fields must come out.
+	pool := &extPool{}
+	if old, box := pool.getFields(2); box != nil {
+		pool.release(&Command{Fields: append(old, ExtField{"stale", "x"}), fieldsBox: box})
+	}
+	pooled, err := decodeFrame(frame, pool, func(*Command) bool { return true })
+	if err != nil || !slices.Equal(pooled.Fields, c.Fields) {
+		t.Fatalf("pooled fields %v (%v), want %v", pooled, err, c.Fields)
 	}
 	if (c.Fields == nil) != (ours.ExtFields == nil) || !maps.Equal(fieldsMap(c.Fields), ours.ExtFields) {
 		t.Fatalf("fields %v, map %v", c.Fields, ours.ExtFields)
