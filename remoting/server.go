@@ -201,7 +201,7 @@ func (s *Server) Register(code int32, group string, h Handler) {
 // the request's map in their response are fine: it is encoded before reuse.
 func (s *Server) RegisterTransient(code int32, group string, h Handler) {
 	s.Register(code, group, h)
-	s.markRoute("RegisterTransient", code, func(r *route) { r.transient = true })
+	s.ReuseHeaders(code)
 }
 
 // ReuseHeaders marks requests with the given code, registered before (with
