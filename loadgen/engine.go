@@ -79,6 +79,10 @@ func (e *engine) execute(ctx context.Context) (*Result, error) {
 		if err := e.target.Prepare(ctx, cfg.Topic, cfg.Queues); err != nil {
 			return nil, fmt.Errorf("prepare topic %s: %w", cfg.Topic, err)
 		}
+	} else if tc, ok := e.target.(TopicChecker); ok {
+		if err := tc.CheckTopic(ctx, cfg.Topic); err != nil {
+			return nil, fmt.Errorf("topic %s: %w", cfg.Topic, err)
+		}
 	}
 	var receivers []Receiver
 	defer func() {

@@ -220,6 +220,25 @@ func TestRunConsume(t *testing.T) {
 	}
 }
 
+// checkingTarget is a fakeTarget that knows no topic.
+type checkingTarget struct{ *fakeTarget }
+
+var errNoTopic = errors.New("no such topic")
+
+func (checkingTarget) CheckTopic(context.Context, string) error { return errNoTopic }
+
+// TestRunConsumeChecksTopic checks that consume mode fails at once, with
+// the target's reason, when the target says the topic cannot be consumed.
+func TestRunConsumeChecksTopic(t *testing.T) {
+	ft := &fakeTarget{}
+	_, err := Run(context.Background(), Config{
+		Mode: ModeConsume, Topic: "T", MessageSize: 50, Messages: 300, ReportInterval: -1,
+	}, checkingTarget{ft}, nil)
+	if !errors.Is(err, errNoTopic) {
+		t.Fatalf("Run = %v, want the topic check's error", err)
+	}
+}
+
 func TestRunStopsAfterDuration(t *testing.T) {
 	ft := &fakeTarget{}
 	res, err := Run(context.Background(), Config{

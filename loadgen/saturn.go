@@ -91,6 +91,25 @@ func (t *SaturnTarget) Prepare(ctx context.Context, topic string, queues int) er
 	return client.NewAdmin(c).CreateTopic(ctx, client.TopicConfig{Topic: topic, ReadQueues: queues, WriteQueues: queues})
 }
 
+// CheckTopic implements TopicChecker: the topic must have a route on the
+// name servers.
+func (t *SaturnTarget) CheckTopic(ctx context.Context, topic string) error {
+	c, err := t.newClient()
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := client.NewAdmin(c).Route(ctx, topic); err != nil {
+		if code, ok := client.CodeOf(err); ok && code == remoting.ResponseTopicNotExist {
+			return fmt.Errorf("nothing to consume: the name servers know no such topic (%w)", err)
+		}
+		return err
+	}
+	return nil
+}
+
 // NewSender implements Target.
 func (t *SaturnTarget) NewSender(_ context.Context, topic string, i int) (Sender, error) {
 	c, err := t.newClient()

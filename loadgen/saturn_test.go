@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,6 +54,9 @@ func (f *fakeRocketMQ) serve(_ context.Context, _ *remoting.Conn, req *remoting.
 	resp := remoting.NewResponse(req, remoting.ResponseSuccess, "")
 	switch req.Code {
 	case remoting.RequestGetRouteInfoByTopic:
+		if req.ExtFields["topic"] == "Missing" {
+			return remoting.NewResponse(req, remoting.ResponseTopicNotExist, "No topic route info in name server for the topic: Missing")
+		}
 		addr := f.srv.Addr().String()
 		resp.Body = []byte(`{"brokerDatas":[{"brokerAddrs":{"0":"` + addr + `"},"brokerName":"b","cluster":"c"}],` +
 			`"queueDatas":[{"brokerName":"b","perm":6,"readQueueNums":2,"topicSysFlag":0,"writeQueueNums":2}]}`)
@@ -81,6 +86,40 @@ func (f *fakeRocketMQ) counts() (messages int, serialize map[remoting.SerializeT
 		serialize[k] = v
 	}
 	return f.messages, serialize
+}
+
+// TestSaturnCheckTopic checks what consume mode learns before it starts: a
+// topic with a route passes, one the name server does not know is named
+// as such, and an unreachable name server is reported as it is.
+func TestSaturnCheckTopic(t *testing.T) {
+	f := newFakeRocketMQ(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	target, err := NewSaturnTarget(SaturnConfig{NameServers: []string{f.srv.Addr().String()}, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := target.CheckTopic(ctx, "T"); err != nil {
+		t.Errorf("existing topic: %v", err)
+	}
+	if err := target.CheckTopic(ctx, "Missing"); err == nil || !strings.Contains(err.Error(), "no such topic") {
+		t.Errorf("missing topic: %v, want an error naming no such topic", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	down, err := NewSaturnTarget(SaturnConfig{NameServers: []string{closed}, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = down.CheckTopic(ctx, "T")
+	if err == nil || strings.Contains(err.Error(), "no such topic") || !strings.Contains(err.Error(), "connect") {
+		t.Errorf("unreachable name server: %v, want the connection error", err)
+	}
 }
 
 // TestSaturnSender sends single messages and batches through the client

@@ -31,6 +31,16 @@ type Target interface {
 	Close(ctx context.Context) error
 }
 
+// TopicChecker is a Target that can tell, before consuming, whether a
+// topic exists: consume mode then fails at once with the reason (no such
+// topic, name servers unreachable) instead of reporting no messages after
+// its timeouts.
+type TopicChecker interface {
+	Target
+	// CheckTopic returns an error when topic cannot be consumed.
+	CheckTopic(ctx context.Context, topic string) error
+}
+
 // StoreTimeTarget is a Target whose receivers also know when the broker
 // stored each message. The engine then splits end-to-end latency into the
 // part up to storage and the part from storage to receipt, which tells a
