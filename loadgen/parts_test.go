@@ -161,6 +161,10 @@ func TestReports(t *testing.T) {
 			t.Errorf("progress line %q lacks %q", line, want)
 		}
 	}
+	var none bytes.Buffer
+	if err := WriteText(&none, &Result{Mode: ModeConsume, Receive: &ReceiveStats{}}); err != nil || !strings.Contains(none.String(), "no messages arrived") {
+		t.Errorf("report of a run that received nothing: %q, %v", none.String(), err)
+	}
 	if strings.Contains(FormatProgress(Progress{}, ModeProduce), "recv") {
 		t.Error("produce progress mentions receiving")
 	}

@@ -71,7 +71,13 @@ func WriteText(w io.Writer, r *Result) error {
 		}
 	}
 	if rc := r.Receive; rc != nil {
-		fmt.Fprintf(&b, "receive: %d messages in %.2fs = %.0f msg/s, %.1f MB/s", rc.Messages, rc.Elapsed, rc.Rate, rc.MBps)
+		if rc.Messages == 0 {
+			// Elapsed runs from the first receipt to the last: with none
+			// it says nothing of how long the run waited.
+			b.WriteString("receive: no messages arrived")
+		} else {
+			fmt.Fprintf(&b, "receive: %d messages in %.2fs = %.0f msg/s, %.1f MB/s", rc.Messages, rc.Elapsed, rc.Rate, rc.MBps)
+		}
 		if rc.Missing > 0 {
 			fmt.Fprintf(&b, "; missing %d", rc.Missing)
 		}
